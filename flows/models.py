@@ -1,0 +1,164 @@
+"""Flows: procedural and maintenance checklists and troubleshooting decision trees."""
+
+import hashlib
+import json
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.db import models, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.models import Account
+
+
+class TreeType(models.TextChoices):
+    TROUBLESHOOTING = "troubleshooting", "Troubleshooting"
+    PROCEDURAL = "procedural", "Procedural"
+    MAINTENANCE = "maintenance", "Maintenance"
+
+
+class TreeStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PUBLISHED = "published", "Published"
+    ARCHIVED = "archived", "Archived"
+
+
+# Fields whose previous value the library sync compares against on every save.
+SYNC_TRACKED_FIELDS = (
+    "status",
+    "is_active",
+    "tree_structure",
+    "name",
+    "is_public",
+    "account_id",
+    "author_id",
+    "tree_type",
+)
+
+
+def _fingerprint(value: Any) -> Any:
+    """A cheap, comparable stand-in for a JSON value (guards against in-place mutation)."""
+    if isinstance(value, (dict, list)):
+        encoded = json.dumps(value, sort_keys=True, separators=(",", ":")).encode()
+        return hashlib.blake2b(encoded, digest_size=16).hexdigest()
+    return value
+
+
+class TreeQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "TreeQuerySet":
+        """Trees the user may open: their own, their team's, and published public ones."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self
+        return self.filter(
+            Q(author=user)
+            | Q(account__isnull=False, account_id=user.account_id)
+            | Q(status=TreeStatus.PUBLISHED, is_public=True, is_active=True)
+        )
+
+    def editable_by(self, user) -> "TreeQuerySet":
+        """Trees the user may change: their own and their team's."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self
+        return self.filter(Q(author=user) | Q(account__isnull=False, account_id=user.account_id))
+
+
+class Tree(models.Model):
+    """A flow: its steps live in `tree_structure` (see flows.tree_structure for the format)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=255)
+    description = models.TextField(blank=True, default="")
+    tree_type = models.CharField(max_length=20, choices=TreeType.choices)
+    tree_structure = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=20, choices=TreeStatus.choices, default=TreeStatus.DRAFT)
+    is_public = models.BooleanField(default=False)
+    is_active = models.BooleanField(default=True)
+    account = models.ForeignKey(
+        Account, null=True, blank=True, on_delete=models.PROTECT, related_name="trees"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="trees",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    objects = TreeQuerySet.as_manager()
+
+    # State as last loaded from or written to the database; None for an unsaved tree.
+    _saved_state: dict[str, Any] | None = None
+
+    class Meta:
+        ordering = ["-updated_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(tree_type__in=TreeType.values), name="tree_type_known"),
+            models.CheckConstraint(condition=Q(status__in=TreeStatus.values), name="tree_status_known"),
+        ]
+        indexes = [models.Index(fields=["status", "is_active"], name="tree_status_active_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        if self.status == TreeStatus.PUBLISHED and (
+            self.published_at is None or self.saved_value("status") != TreeStatus.PUBLISHED
+        ):
+            self.published_at = timezone.now()
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "published_at"}
+        # post_save receivers (the library sync) run inside this transaction, so a
+        # failing sync rolls the save back: publishing and syncing commit together.
+        with transaction.atomic(using=kwargs.get("using")):
+            super().save(*args, **kwargs)
+        self._remember_saved_state()
+
+    @property
+    def is_live(self) -> bool:
+        """Published and active: the state in which its steps belong in the library."""
+        return self.status == TreeStatus.PUBLISHED and self.is_active
+
+    @property
+    def is_stepwise(self) -> bool:
+        """Procedural and maintenance flows are flat step lists; troubleshooting ones are trees."""
+        return self.tree_type in (TreeType.PROCEDURAL, TreeType.MAINTENANCE)
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._remember_saved_state()
+        return instance
+
+    def refresh_from_db(self, *args, **kwargs) -> None:
+        super().refresh_from_db(*args, **kwargs)
+        self._remember_saved_state()
+
+    def _remember_saved_state(self) -> None:
+        deferred = self.get_deferred_fields()
+        self._saved_state = {
+            name: _fingerprint(getattr(self, name))
+            for name in SYNC_TRACKED_FIELDS
+            if name not in deferred  # a deferred field was never loaded: unknown
+        }
+
+    def saved_value(self, field: str) -> Any:
+        """The field's value as last saved, or None when unknown (new tree or deferred field)."""
+        if self._saved_state is None:
+            return None
+        return self._saved_state.get(field)
+
+    def has_changed(self, field: str) -> bool:
+        """Whether `field` differs from its saved value; unknown counts as changed."""
+        if self._saved_state is None or field not in self._saved_state:
+            return True
+        return self._saved_state[field] != _fingerprint(getattr(self, field))

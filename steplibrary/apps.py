@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class SteplibraryConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "steplibrary"
+    verbose_name = "Step library"
+
+    def ready(self) -> None:
+        from steplibrary import signals  # noqa: F401  (connects the flow-sync receivers)

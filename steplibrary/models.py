@@ -1,0 +1,142 @@
+"""The step library: reusable steps, synced from published flows or written by hand."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from accounts.models import Account
+from flows.models import Tree
+
+
+class StepType(models.TextChoices):
+    ACTION = "action", "Action"
+    SOLUTION = "solution", "Solution"
+
+
+class Visibility(models.TextChoices):
+    PRIVATE = "private", "Private"
+    TEAM = "team", "Team"
+    PUBLIC = "public", "Public"
+
+
+class LibraryStepQuerySet(models.QuerySet):
+    def active(self) -> "LibraryStepQuerySet":
+        return self.filter(is_active=True)
+
+    def visible_to(self, user) -> "LibraryStepQuerySet":
+        """The one rule for who sees an entry: public; team within the account; own; all for superusers."""
+        if not user.is_authenticated:
+            return self.none()
+        active = self.filter(is_active=True)
+        if user.is_superuser:
+            return active
+        rule = Q(visibility=Visibility.PUBLIC) | Q(created_by=user)
+        if user.account_id is not None:
+            rule |= Q(visibility=Visibility.TEAM, account_id=user.account_id)
+        return active.filter(rule)
+
+    def synced_from(self, tree: Tree) -> "LibraryStepQuerySet":
+        return self.filter(source_tree=tree, is_flow_synced=True)
+
+
+class LibraryStep(models.Model):
+    """One reusable step; synced entries are owned by their source flow and read-only."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    title = models.CharField(max_length=255)
+    step_type = models.CharField(max_length=20, choices=StepType.choices, default=StepType.ACTION)
+    # StepContent: {instructions, help_text, commands: [{label, command, command_type}], group_label}
+    content = models.JSONField(default=dict)
+    visibility = models.CharField(max_length=20, choices=Visibility.choices, default=Visibility.PRIVATE)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="library_steps",
+    )
+    account = models.ForeignKey(
+        Account, null=True, blank=True, on_delete=models.PROTECT, related_name="library_steps"
+    )
+    usage_count = models.IntegerField(default=0)
+    rating_count = models.IntegerField(default=0)
+    rating_avg = models.FloatField(default=0.0)
+    is_active = models.BooleanField(default=True)
+    is_flow_synced = models.BooleanField(default=False)
+    source_tree = models.ForeignKey(
+        Tree, null=True, blank=True, on_delete=models.SET_NULL, related_name="library_steps"
+    )
+    source_node_id = models.CharField(max_length=255, null=True, blank=True)
+    last_synced_at = models.DateTimeField(null=True, blank=True)
+    forked_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="forks"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = LibraryStepQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-updated_at", "id"]
+        constraints = [
+            # The upsert's conflict target: unconditional, exactly these two columns.
+            models.UniqueConstraint(
+                fields=["source_tree", "source_node_id"], name="librarystep_unique_source_node"
+            ),
+            models.CheckConstraint(
+                condition=Q(visibility__in=Visibility.values), name="librarystep_visibility_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(step_type__in=StepType.values), name="librarystep_step_type_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(is_flow_synced=False) | ~Q(visibility=Visibility.PRIVATE),
+                name="librarystep_synced_not_private",
+            ),
+            models.CheckConstraint(
+                condition=Q(is_flow_synced=False) | Q(source_node_id__isnull=False),
+                name="librarystep_synced_has_node",
+            ),
+            models.CheckConstraint(
+                condition=Q(usage_count__gte=0), name="librarystep_usage_count_non_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(rating_count__gte=0), name="librarystep_rating_count_non_negative"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["visibility", "account"], name="librarystep_visibility_idx"),
+            models.Index(fields=["created_by"], name="librarystep_created_by_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def instructions(self) -> str:
+        return (self.content or {}).get("instructions") or ""
+
+    @property
+    def group_label(self) -> str | None:
+        return (self.content or {}).get("group_label")
+
+
+class StepRating(models.Model):
+    """One user's 1–5 score for a library entry; a second rating replaces the first."""
+
+    step = models.ForeignKey(LibraryStep, on_delete=models.CASCADE, related_name="ratings")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="step_ratings")
+    score = models.SmallIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["step", "user"], name="steprating_one_per_user"),
+            models.CheckConstraint(condition=Q(score__gte=1, score__lte=5), name="steprating_score_1_to_5"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} rated {self.step}: {self.score}"

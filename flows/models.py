@@ -97,6 +97,8 @@ class Tree(models.Model):
 
     # State as last loaded from or written to the database; None for an unsaved tree.
     _saved_state: dict[str, Any] | None = None
+    # What the step library's sync did during the last save, when it ran (steplibrary.signals).
+    last_sync_result: Any = None
 
     class Meta:
         ordering = ["-updated_at", "id"]

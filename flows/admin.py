@@ -1,0 +1,98 @@
+"""Flow admin for support staff; the step library's admin adds its re-sync action."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import Count, Q
+
+from flows.models import Tree, TreeStatus
+from flows.services import tree_archive, tree_publish, tree_set_active
+from flows.tree_structure import TreeStructureError, parse_tree_structure
+
+
+class TreeAdminForm(forms.ModelForm):
+    class Meta:
+        model = Tree
+        fields = "__all__"  # noqa: DJ007 - the admin lists its fields itself
+
+    def clean(self):
+        cleaned = super().clean()
+        structure, tree_type = cleaned.get("tree_structure"), cleaned.get("tree_type")
+        if tree_type and structure is not None:
+            try:
+                parse_tree_structure(
+                    structure, tree_type, require_titles=cleaned.get("status") == TreeStatus.PUBLISHED
+                )
+            except TreeStructureError as error:
+                self.add_error("tree_structure", error.messages)
+        return cleaned
+
+
+def _run_per_tree(modeladmin, request, queryset, change, verb: str) -> None:
+    done = 0
+    for tree in queryset:
+        try:
+            change(tree)
+            done += 1
+        except TreeStructureError as error:
+            modeladmin.message_user(request, f"{tree.name}: not {verb}: {error}", messages.ERROR)
+    if done:
+        modeladmin.message_user(request, f"{done} flow(s) {verb}.", messages.SUCCESS)
+
+
+@admin.register(Tree)
+class TreeAdmin(admin.ModelAdmin):
+    form = TreeAdminForm
+    list_display = [
+        "name",
+        "tree_type",
+        "status",
+        "is_active",
+        "is_public",
+        "account",
+        "author",
+        "synced_entry_count",
+        "updated_at",
+    ]
+    list_filter = ["tree_type", "status", "is_active", "is_public", "account"]
+    list_select_related = ["account", "author"]
+    search_fields = ["name", "description"]
+    raw_id_fields = ["author"]
+    autocomplete_fields = ["account"]
+    readonly_fields = ["id", "created_at", "updated_at", "published_at"]
+    actions = ["publish", "deactivate", "reactivate", "archive"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                synced_count=Count(
+                    "library_steps",
+                    filter=Q(library_steps__is_flow_synced=True, library_steps__is_active=True),
+                )
+            )
+        )
+
+    @admin.display(description="synced entries", ordering="synced_count")
+    def synced_entry_count(self, tree: Tree) -> int:
+        return tree.synced_count
+
+    @admin.action(description="Publish selected flows (syncs their steps)", permissions=["change"])
+    def publish(self, request, queryset):
+        _run_per_tree(self, request, queryset, lambda tree: tree_publish(tree=tree), "published")
+
+    @admin.action(description="Deactivate selected flows (retires their steps)", permissions=["change"])
+    def deactivate(self, request, queryset):
+        _run_per_tree(
+            self, request, queryset, lambda tree: tree_set_active(tree=tree, active=False), "deactivated"
+        )
+
+    @admin.action(description="Reactivate selected flows", permissions=["change"])
+    def reactivate(self, request, queryset):
+        _run_per_tree(
+            self, request, queryset, lambda tree: tree_set_active(tree=tree, active=True), "reactivated"
+        )
+
+    @admin.action(description="Archive selected flows (retires their steps)", permissions=["change"])
+    def archive(self, request, queryset):
+        _run_per_tree(self, request, queryset, lambda tree: tree_archive(tree=tree), "archived")

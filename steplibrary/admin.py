@@ -1,0 +1,168 @@
+"""Admin for support staff: inspect, deactivate/reactivate and re-sync library entries."""
+
+from django.contrib import admin, messages
+from django.urls import reverse
+from django.utils.html import format_html
+
+from flows.admin import TreeAdmin as BaseTreeAdmin
+from flows.models import Tree
+from flows.tree_structure import TreeStructureError
+from steplibrary.models import LibraryStep, StepRating
+from steplibrary.services import steps_set_active
+from steplibrary.sync import steps_sync_from_tree
+
+# Fields a sync owns: read-only on synced entries, whose source flow is the place to change them.
+SYNC_OWNED_FIELDS = ["title", "step_type", "content", "visibility", "account", "created_by"]
+
+
+class UsageFilter(admin.SimpleListFilter):
+    title = "usage"
+    parameter_name = "used"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Used"), ("no", "Never used")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(usage_count__gt=0)
+        if self.value() == "no":
+            return queryset.filter(usage_count=0)
+        return queryset
+
+
+class RatingFilter(admin.SimpleListFilter):
+    title = "rating"
+    parameter_name = "rating"
+
+    def lookups(self, request, model_admin):
+        return [("high", "4 stars and up"), ("low", "Below 4 stars"), ("none", "Not rated")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "high":
+            return queryset.filter(rating_count__gt=0, rating_avg__gte=4)
+        if self.value() == "low":
+            return queryset.filter(rating_count__gt=0, rating_avg__lt=4)
+        if self.value() == "none":
+            return queryset.filter(rating_count=0)
+        return queryset
+
+
+def _resync_trees(modeladmin, request, trees) -> None:
+    synced = 0
+    for tree in trees:
+        if not tree.is_live:
+            modeladmin.message_user(
+                request, f"{tree.name}: not published and active, not re-synced.", messages.WARNING
+            )
+            continue
+        try:
+            result = steps_sync_from_tree(tree=tree)
+        except TreeStructureError as error:
+            modeladmin.message_user(request, f"{tree.name}: not re-synced: {error}", messages.ERROR)
+            continue
+        synced += 1
+        modeladmin.message_user(
+            request,
+            f"{tree.name}: {result.created} added, {result.updated} updated, {result.deactivated} removed.",
+            messages.SUCCESS,
+        )
+    if not synced:
+        modeladmin.message_user(request, "No flow was re-synced.", messages.INFO)
+
+
+@admin.register(LibraryStep)
+class LibraryStepAdmin(admin.ModelAdmin):
+    list_display = [
+        "title",
+        "step_type",
+        "visibility",
+        "source_flow",
+        "account",
+        "usage_count",
+        "rating_avg",
+        "is_active",
+        "is_flow_synced",
+        "last_synced_at",
+    ]
+    list_filter = [
+        "step_type",
+        "visibility",
+        "is_active",
+        "is_flow_synced",
+        ("source_tree", admin.RelatedOnlyFieldListFilter),
+        "account",
+        UsageFilter,
+        RatingFilter,
+        "last_synced_at",
+    ]
+    list_select_related = ["source_tree", "account"]
+    search_fields = ["title", "content__instructions"]
+    raw_id_fields = ["created_by", "source_tree", "forked_from"]
+    readonly_fields = [
+        "id",
+        "is_flow_synced",
+        "source_tree",
+        "source_node_id",
+        "last_synced_at",
+        "usage_count",
+        "rating_count",
+        "rating_avg",
+        "forked_from",
+        "created_at",
+        "updated_at",
+    ]
+    actions = ["deactivate", "reactivate", "resync_source_flow"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.is_flow_synced:
+            return SYNC_OWNED_FIELDS + self.readonly_fields
+        return self.readonly_fields
+
+    @admin.display(description="source flow", ordering="source_tree__name")
+    def source_flow(self, step: LibraryStep):
+        if step.source_tree is None:
+            return "—"
+        url = reverse("admin:flows_tree_change", args=[step.source_tree_id])
+        return format_html('<a href="{}">{}</a>', url, step.source_tree.name)
+
+    @admin.action(description="Deactivate selected entries", permissions=["change"])
+    def deactivate(self, request, queryset):
+        count = steps_set_active(steps=queryset, active=False)
+        self.message_user(request, f"{count} entries deactivated.", messages.SUCCESS)
+
+    @admin.action(description="Reactivate selected entries", permissions=["change"])
+    def reactivate(self, request, queryset):
+        count = steps_set_active(steps=queryset, active=True)
+        self.message_user(
+            request,
+            f"{count} entries reactivated (synced entries return only while their flow is live).",
+            messages.SUCCESS,
+        )
+
+    @admin.action(description="Re-sync the source flows of selected entries", permissions=["change"])
+    def resync_source_flow(self, request, queryset):
+        tree_ids = queryset.filter(source_tree__isnull=False).values("source_tree_id")
+        _resync_trees(self, request, Tree.objects.filter(pk__in=tree_ids))
+
+
+@admin.register(StepRating)
+class StepRatingAdmin(admin.ModelAdmin):
+    list_display = ["step", "user", "score", "updated_at"]
+    list_filter = ["score"]
+    list_select_related = ["step", "user"]
+    raw_id_fields = ["step", "user"]
+    search_fields = ["step__title", "user__username"]
+
+
+admin.site.unregister(Tree)
+
+
+@admin.register(Tree)
+class TreeAdmin(BaseTreeAdmin):
+    """The flow admin, plus the step library's re-sync action."""
+
+    actions = [*BaseTreeAdmin.actions, "resync"]
+
+    @admin.action(description="Re-sync selected flows into the step library", permissions=["change"])
+    def resync(self, request, queryset):
+        _resync_trees(self, request, queryset)

@@ -1,0 +1,185 @@
+"""Django admin for support staff: changelists, filters, actions and who gets in."""
+
+import pytest
+from django.contrib.auth.models import Group
+from django.urls import reverse
+
+from flows.models import Tree, TreeStatus
+from flows.tests.factories import TreeFactory, procedural_structure
+from steplibrary.models import LibraryStep
+from steplibrary.tests.factories import LibraryStepFactory
+
+
+@pytest.fixture
+def support(staff):
+    staff.groups.add(Group.objects.get(name="Support staff"))
+    return staff
+
+
+@pytest.fixture
+def support_client(client, support):
+    client.force_login(support)
+    return client
+
+
+@pytest.fixture
+def library(author):
+    trees = [TreeFactory(author=author, published=True, name=f"Flow {n}") for n in range(4)]
+    LibraryStepFactory.create_batch(3, created_by=author)
+    return trees
+
+
+def action(client, url: str, name: str, ids) -> object:
+    return client.post(url, {"action": name, "_selected_action": [str(pk) for pk in ids]}, follow=True)
+
+
+@pytest.mark.django_db
+class TestChangelists:
+    @pytest.mark.parametrize(
+        "url_name", ["admin:steplibrary_librarystep_changelist", "admin:flows_tree_changelist"]
+    )
+    def test_render_with_a_fixed_number_of_queries(
+        self, support_client, library, author, django_assert_max_num_queries, url_name
+    ):
+        with django_assert_max_num_queries(14):
+            response = support_client.get(reverse(url_name))
+        assert response.status_code == 200
+        TreeFactory.create_batch(6, author=author, published=True)
+        with django_assert_max_num_queries(14):
+            response = support_client.get(reverse(url_name))
+        assert response.status_code == 200
+
+    def test_step_list_shows_the_source_flow_link(self, support_client, library):
+        response = support_client.get(reverse("admin:steplibrary_librarystep_changelist"))
+        tree = library[0]
+        assert reverse("admin:flows_tree_change", args=[tree.pk]) in response.content.decode()
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            "is_flow_synced__exact=1",
+            "visibility__exact=team",
+            "used=no",
+            "rating=none",
+            "q=Step+1",
+            "step_type__exact=action",
+            "is_active__exact=1",
+        ],
+    )
+    def test_filters_and_search_answer(self, support_client, library, query):
+        url = reverse("admin:steplibrary_librarystep_changelist") + "?" + query
+        assert support_client.get(url).status_code == 200
+
+    def test_search_finds_instructions(self, support_client, author):
+        LibraryStepFactory(created_by=author, content={"instructions": "reboot the flux capacitor"})
+        url = reverse("admin:steplibrary_librarystep_changelist") + "?q=flux"
+        response = support_client.get(url)
+        assert response.context["cl"].result_count == 1
+
+    def test_synced_entries_content_is_read_only(self, support_client, library):
+        step = LibraryStep.objects.filter(is_flow_synced=True).first()
+        response = support_client.get(reverse("admin:steplibrary_librarystep_change", args=[step.pk]))
+        assert response.status_code == 200
+        assert "content" not in response.context["adminform"].form.fields
+        assert "is_active" in response.context["adminform"].form.fields
+
+
+@pytest.mark.django_db
+class TestAccess:
+    def test_a_non_staff_user_is_refused(self, client, teammate):
+        client.force_login(teammate)
+        response = client.get(reverse("admin:steplibrary_librarystep_changelist"))
+        assert response.status_code == 302
+        assert reverse("admin:login") in response.url
+
+    def test_staff_without_the_group_sees_nothing(self, client, staff):
+        client.force_login(staff)
+        assert client.get(reverse("admin:steplibrary_librarystep_changelist")).status_code == 403
+
+
+@pytest.mark.django_db
+class TestStepActions:
+    url = "admin:steplibrary_librarystep_changelist"
+
+    def test_deactivate_and_reactivate(self, support_client, library):
+        ids = list(LibraryStep.objects.values_list("pk", flat=True))
+        action(support_client, reverse(self.url), "deactivate", ids)
+        assert not LibraryStep.objects.filter(is_active=True).exists()
+        action(support_client, reverse(self.url), "reactivate", ids)
+        assert LibraryStep.objects.filter(is_active=False).count() == 0
+
+    def test_reactivate_leaves_entries_of_a_retired_flow_alone(self, support_client, library):
+        tree = library[0]
+        tree.is_active = False
+        tree.save()
+        ids = list(tree.library_steps.values_list("pk", flat=True))
+        action(support_client, reverse(self.url), "reactivate", ids)
+        assert not tree.library_steps.filter(is_active=True).exists()
+
+    def test_resync_source_flow_restores_entries(self, support_client, library):
+        tree = library[0]
+        tree.library_steps.update(is_active=False, title="stale")
+        ids = list(tree.library_steps.values_list("pk", flat=True))
+        action(support_client, reverse(self.url), "resync_source_flow", ids)
+        assert set(tree.library_steps.values_list("is_active", flat=True)) == {True}
+        assert not tree.library_steps.filter(title="stale").exists()
+
+
+@pytest.mark.django_db
+class TestTreeActions:
+    url = "admin:flows_tree_changelist"
+
+    def test_publish_goes_through_save_and_syncs(self, support_client, author):
+        tree = TreeFactory(author=author)
+        action(support_client, reverse(self.url), "publish", [tree.pk])
+        tree.refresh_from_db()
+        assert tree.status == TreeStatus.PUBLISHED
+        assert tree.library_steps.filter(is_active=True).count() == 3
+
+    def test_publish_refuses_an_unfit_flow_with_a_message(self, support_client, author):
+        tree = TreeFactory(author=author, tree_structure={"steps": [{"id": "x", "type": "procedure_step"}]})
+        response = action(support_client, reverse(self.url), "publish", [tree.pk])
+        tree.refresh_from_db()
+        assert tree.status == TreeStatus.DRAFT
+        assert "a title is required to publish" in response.content.decode()
+
+    def test_deactivate_retires_and_resync_restores(self, support_client, library):
+        tree = library[1]
+        action(support_client, reverse(self.url), "deactivate", [tree.pk])
+        assert not tree.library_steps.filter(is_active=True).exists()
+        action(support_client, reverse(self.url), "reactivate", [tree.pk])
+        assert tree.library_steps.filter(is_active=True).count() == 3
+        tree.library_steps.update(is_active=False)
+        action(support_client, reverse(self.url), "resync", [tree.pk])
+        assert tree.library_steps.filter(is_active=True).count() == 3
+
+    def test_archive_retires(self, support_client, library):
+        action(support_client, reverse(self.url), "archive", [library[2].pk])
+        assert not library[2].library_steps.filter(is_active=True).exists()
+
+    def test_synced_entry_count_column(self, support_client, library):
+        response = support_client.get(reverse(self.url))
+        counts = {tree.pk: tree.synced_count for tree in response.context["cl"].result_list}
+        assert set(counts.values()) == {3}
+
+    def test_the_change_form_validates_the_structure(self, support_client, author):
+        tree = TreeFactory(author=author)
+        url = reverse("admin:flows_tree_change", args=[tree.pk])
+        response = support_client.post(
+            url,
+            {
+                "name": tree.name,
+                "description": "",
+                "tree_type": "procedural",
+                "tree_structure": '{"steps": [{"id": "a", "type": "bogus"}]}',
+                "status": "draft",
+                "is_active": "on",
+                "account": tree.account_id,
+                "author": tree.author_id,
+            },
+        )
+        assert response.status_code == 200
+        assert "steps[0].type: must be one of" in response.content.decode()
+        tree.refresh_from_db()
+        assert tree.tree_structure == procedural_structure()
+        assert Tree.objects.count() == 1

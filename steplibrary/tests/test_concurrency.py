@@ -1,0 +1,62 @@
+"""Concurrent publishes and edits of one flow (PostgreSQL: SQLite has a single writer)."""
+
+import threading
+
+import pytest
+from django.db import connection, connections
+from django.db.models import Count
+
+from flows.models import Tree
+from flows.tests.factories import TreeFactory, procedural_structure
+from steplibrary.models import LibraryStep
+
+THREADS = 8
+
+
+@pytest.mark.postgresql
+@pytest.mark.django_db(transaction=True)
+def test_eight_threads_publishing_and_editing_one_flow(author):
+    tree = TreeFactory(author=author, tree_structure=procedural_structure(50), published=True)
+    LibraryStep.objects.filter(source_tree=tree).update(usage_count=3)
+    barrier = threading.Barrier(THREADS)
+    errors: list[BaseException] = []
+
+    def worker(index: int) -> None:
+        try:
+            mine = Tree.objects.get(pk=tree.pk)
+            structure = procedural_structure(50 + index)  # each thread adds its own extra steps
+            structure["steps"][1]["title"] = f"Edited by {index}"
+            mine.tree_structure = structure
+            mine.status = "published"
+            barrier.wait(timeout=30)
+            mine.save()
+        except BaseException as error:  # reported by the main thread
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker, args=(index,)) for index in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    assert errors == []
+    assert connection.vendor == "postgresql"
+    duplicates = (
+        LibraryStep.objects.filter(source_tree=tree)
+        .values("source_node_id")
+        .annotate(rows=Count("id"))
+        .filter(rows__gt=1)
+    )
+    assert not duplicates.exists()
+    # The last save wins, and the library shows exactly what that save published.
+    final = Tree.objects.get(pk=tree.pk)
+    published_ids = {step["id"] for step in final.tree_structure["steps"] if step["type"] == "procedure_step"}
+    active = LibraryStep.objects.filter(source_tree=tree, is_active=True)
+    assert set(active.values_list("source_node_id", flat=True)) == published_ids
+    assert set(
+        LibraryStep.objects.filter(
+            source_tree=tree, source_node_id__in=[f"s{n}" for n in range(1, 51)]
+        ).values_list("usage_count", flat=True)
+    ) == {3}

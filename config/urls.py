@@ -1,8 +1,18 @@
-"""Top-level URL configuration."""
+"""Top-level URL configuration: admin, the REST API and its schema, and the pages."""
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+api_patterns = [
+    path("", include("accounts.api.urls")),
+    path("", include("flows.api.urls")),
+    path("", include("steplibrary.api.urls")),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/", include(api_patterns)),
 ]

@@ -28,3 +28,21 @@ def tree_archive(*, tree: Tree) -> Tree:
     tree.status = TreeStatus.ARCHIVED
     tree.save()
     return tree
+
+
+@transaction.atomic
+def tree_create(*, author, **fields) -> Tree:
+    """A new flow by `author`, in their team unless `account_id` says otherwise."""
+    fields.setdefault("account_id", author.account_id)
+    tree = Tree(author=author, **fields)
+    tree.save()
+    return tree
+
+
+@transaction.atomic
+def tree_update(*, tree: Tree, **fields) -> Tree:
+    """Saves changed fields; publishing, deactivating or archiving here syncs the library."""
+    for name, value in fields.items():
+        setattr(tree, name, value)
+    tree.save()
+    return tree

@@ -10,6 +10,16 @@ from accounts.models import Account
 from flows.models import Tree
 
 
+def build_search_text(title: str, content: dict | None) -> str:
+    """The lower-cased text the library search matches: title, instructions, help, section, commands."""
+    content = content if isinstance(content, dict) else {}
+    parts = [title, content.get("instructions"), content.get("help_text"), content.get("group_label")]
+    for command in content.get("commands") or []:
+        if isinstance(command, dict):
+            parts += [command.get("label"), command.get("command")]
+    return "\n".join(part for part in parts if isinstance(part, str) and part).lower()
+
+
 class StepType(models.TextChoices):
     ACTION = "action", "Action"
     SOLUTION = "solution", "Solution"
@@ -73,6 +83,9 @@ class LibraryStep(models.Model):
     forked_from = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="forks"
     )
+    # Derived from title and content on every write (see build_search_text); trigram-indexed
+    # on PostgreSQL so that substring search stays fast on large libraries.
+    search_text = models.TextField(default="", editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -113,6 +126,13 @@ class LibraryStep(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def save(self, *args, **kwargs) -> None:
+        self.search_text = build_search_text(self.title, self.content)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"title", "content"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "search_text"}
+        super().save(*args, **kwargs)
 
     @property
     def instructions(self) -> str:

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from flows.models import Tree, TreeType
 from flows.tree_structure import FlowNode, parse_tree_structure
-from steplibrary.models import LibraryStep, StepType, Visibility
+from steplibrary.models import LibraryStep, StepType, Visibility, build_search_text
 from steplibrary.upsert import UpsertRow, upsert_synced_entries
 
 logger = logging.getLogger(__name__)
@@ -58,6 +58,7 @@ def _entry_for_node(node: FlowNode, tree: Tree, inherited_visibility: str) -> Up
         "group_label": node.group_label if stepwise else None,
     }
     return UpsertRow(
+        search_text=build_search_text(node.title, content),
         node_id=node.id,
         title=node.title,
         step_type=StepType.SOLUTION if node.type == "solution" else StepType.ACTION,

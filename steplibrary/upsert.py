@@ -27,6 +27,7 @@ class UpsertRow:
     step_type: str
     content: dict
     visibility: str
+    search_text: str
 
 
 _UPDATED_ON_CONFLICT = (
@@ -34,6 +35,7 @@ _UPDATED_ON_CONFLICT = (
     "step_type",
     "content",
     "visibility",
+    "search_text",
     "account_id",
     "last_synced_at",
     "updated_at",
@@ -52,6 +54,7 @@ def _insert_columns() -> str:
         "id", "title", "step_type", "content", "visibility", "created_by", "account",
         "usage_count", "rating_count", "rating_avg", "is_active", "is_flow_synced",
         "source_tree", "source_node_id", "last_synced_at", "forked_from", "created_at", "updated_at",
+        "search_text",
     ]  # fmt: skip
     return ", ".join(_column(name) for name in names)
 
@@ -66,9 +69,9 @@ def _postgresql_sql(table: str) -> str:
     return (
         f"INSERT INTO {table} ({_insert_columns()}) "  # noqa: S608
         "SELECT r.id, r.title, r.step_type, r.content, r.visibility, %s, %s, 0, 0, 0, TRUE, TRUE, "
-        "%s, r.node_id, %s, NULL, %s, %s "
+        "%s, r.node_id, %s, NULL, %s, %s, r.search_text "
         "FROM jsonb_to_recordset(%s::jsonb) AS r(id uuid, node_id text, title text, "
-        "step_type text, content jsonb, visibility text) "
+        "step_type text, content jsonb, visibility text, search_text text) "
         # A fixed row order means concurrent upserts of one flow take row locks in one order.
         f"ORDER BY r.node_id {_conflict_clause()}"
     )
@@ -81,7 +84,8 @@ def _sqlite_sql(table: str) -> str:
     return (
         f"INSERT INTO {table} ({_insert_columns()}) "  # noqa: S608
         f"SELECT {field('id')}, {field('title')}, {field('step_type')}, {field('content')}, "
-        f"{field('visibility')}, %s, %s, 0, 0, 0, TRUE, TRUE, %s, {field('node_id')}, %s, NULL, %s, %s "
+        f"{field('visibility')}, %s, %s, 0, 0, 0, TRUE, TRUE, %s, {field('node_id')}, %s, NULL, %s, %s, "
+        f"{field('search_text')} "
         # `WHERE true` resolves SQLite's parsing ambiguity between a join's ON and ON CONFLICT.
         f"FROM json_each(%s) AS r WHERE true ORDER BY {field('node_id')} {_conflict_clause()}"
     )
@@ -112,6 +116,7 @@ def upsert_synced_entries(
                 "step_type": row.step_type,
                 "content": row.content,
                 "visibility": row.visibility,
+                "search_text": row.search_text,
             }
             for row in rows
         ],

@@ -1,0 +1,14 @@
+"""Flows are changed by their author and their team; others may at most read them."""
+
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+
+from flows.models import Tree
+
+
+class CanChangeTree(BasePermission):
+    message = "Only the flow's author and team can change it."
+
+    def has_object_permission(self, request, view, obj) -> bool:
+        if request.method in SAFE_METHODS:
+            return True
+        return Tree.objects.editable_by(request.user).filter(pk=obj.pk).exists()

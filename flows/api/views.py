@@ -1,0 +1,41 @@
+"""The flow API: list what the user may see; create, edit, publish and delete flows."""
+
+from rest_framework import status, viewsets
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+
+from config.throttling import WriteRateThrottle
+from flows.api.permissions import CanChangeTree
+from flows.api.serializers import TreeListSerializer, TreeSerializer
+from flows.filtersets import TreeFilterSet
+from flows.models import Tree
+from flows.services import tree_create, tree_update
+
+
+class TreeViewSet(viewsets.ModelViewSet):
+    filterset_class = TreeFilterSet
+    permission_classes = [IsAuthenticated, CanChangeTree]
+    throttle_classes = [WriteRateThrottle]
+    queryset = Tree.objects.none()  # for the schema; requests use get_queryset()
+
+    def get_queryset(self):
+        trees = (
+            Tree.objects.visible_to(self.request.user).select_related("author").order_by("-updated_at", "id")
+        )
+        return trees.defer("tree_structure") if self.action == "list" else trees
+
+    def get_serializer_class(self):
+        return TreeListSerializer if self.action == "list" else TreeSerializer
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        tree = tree_create(author=request.user, **serializer.validated_data)
+        return Response(self.get_serializer(tree).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        tree = self.get_object()
+        serializer = self.get_serializer(tree, data=request.data, partial=kwargs.get("partial", False))
+        serializer.is_valid(raise_exception=True)
+        tree_update(tree=tree, **serializer.validated_data)
+        return Response(self.get_serializer(tree).data)

@@ -1,0 +1,356 @@
+"""The step and flow API, end to end: the publish story, read-only fields, budgets, errors."""
+
+import pytest
+from django.core.cache import cache
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from flows.models import Tree
+from flows.tests.factories import TreeFactory, procedural_structure
+from steplibrary.models import LibraryStep, StepRating
+from steplibrary.tests.factories import LibraryStepFactory
+
+
+def client_for(user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+@pytest.fixture
+def api(author):
+    return client_for(author)
+
+
+STRUCTURE = {
+    "steps": [
+        {"id": "pre", "type": "procedure_step", "title": "Before any section", "commands": "uptime"},
+        {"id": "h1", "type": "section_header", "title": "Preparation"},
+        {
+            "id": "stop",
+            "type": "procedure_step",
+            "title": "Stop nginx",
+            "description": "Stop nginx before rotating certificates.",
+            "expected_outcome": "nginx reports inactive",
+            "commands": [{"language": "bash", "code": "systemctl stop nginx", "label": "Stop"}],
+            "library_visibility": "public",
+        },
+        {"id": "end", "type": "procedure_end", "title": "Done"},
+    ]
+}
+
+
+@pytest.mark.django_db
+def test_the_publish_story(api, teammate, outsider):
+    # Draft, then publish.
+    created = api.post(
+        "/api/trees/", {"name": "Rotate certs", "tree_type": "procedural", "tree_structure": STRUCTURE}
+    )
+    assert created.status_code == 201, created.content
+    tree_id = created.json()["id"]
+    assert created.json()["sync_result"] is None
+    assert not LibraryStep.objects.exists()
+
+    published = api.patch(f"/api/trees/{tree_id}/", {"status": "published"})
+    assert published.status_code == 200, published.content
+    assert published.json()["sync_result"] == {"created": 2, "updated": 0, "unchanged": 0, "deactivated": 0}
+
+    # Every synced field, as a teammate sees it.
+    rows = {row["source_node_id"]: row for row in client_for(teammate).get("/api/steps/").json()["results"]}
+    assert set(rows) == {"pre", "stop"}
+    stop = rows["stop"]
+    assert stop["is_flow_synced"] is True
+    assert stop["source_tree"] == tree_id
+    assert stop["source_tree_name"] == "Rotate certs"
+    assert stop["visibility"] == "public"
+    assert rows["pre"]["visibility"] == "team"
+    assert stop["content"] == {
+        "instructions": "Stop nginx before rotating certificates.",
+        "help_text": "nginx reports inactive",
+        "commands": [{"label": "Stop", "command": "systemctl stop nginx", "command_type": "bash"}],
+        "group_label": "Preparation",
+    }
+    assert rows["pre"]["content"]["group_label"] is None
+    assert rows["pre"]["content"]["commands"] == [{"label": "", "command": "uptime", "command_type": None}]
+    assert stop["can_edit"] is False
+
+    # Use and rate.
+    other = client_for(outsider)
+    assert other.post(f"/api/steps/{stop['id']}/use/").json()["usage_count"] == 1
+    rated = other.post(f"/api/steps/{stop['id']}/rate/", {"score": 5}).json()
+    assert (rated["rating_count"], rated["rating_avg"], rated["my_rating"]) == (1, 5.0, 5)
+    rated = client_for(teammate).post(f"/api/steps/{stop['id']}/rate/", {"score": 2}).json()
+    assert (rated["rating_count"], rated["rating_avg"], rated["my_rating"]) == (2, 3.5, 2)
+    again = other.post(f"/api/steps/{stop['id']}/rate/", {"score": 3}).json()
+    assert (again["rating_count"], again["rating_avg"]) == (2, 2.5)
+
+    # Edit while published: counts survive.
+    structure = api.get(f"/api/trees/{tree_id}/").json()["tree_structure"]
+    structure["steps"][2]["title"] = "Stop the web server"
+    edited = api.patch(f"/api/trees/{tree_id}/", {"tree_structure": structure}, format="json")
+    assert edited.json()["sync_result"] == {"created": 0, "updated": 1, "unchanged": 1, "deactivated": 0}
+    after = other.get(f"/api/steps/{stop['id']}/").json()
+    assert (after["title"], after["usage_count"], after["rating_count"]) == ("Stop the web server", 1, 2)
+
+    # Fork.
+    fork = other.post(f"/api/steps/{stop['id']}/fork/", {"visibility": "team"})
+    assert fork.status_code == 201
+    fork_row = fork.json()
+    assert fork_row["forked_from"] == stop["id"]
+    assert fork_row["is_flow_synced"] is False and fork_row["source_tree"] is None
+    assert fork_row["created_by"] == outsider.pk and fork_row["visibility"] == "team"
+    assert fork_row["can_edit"] is True
+
+    # Deactivate, reactivate, delete.
+    assert api.patch(f"/api/trees/{tree_id}/", {"is_active": False}).status_code == 200
+    assert other.get(f"/api/steps/{stop['id']}/").status_code == 404
+    assert other.get(f"/api/steps/{fork_row['id']}/").status_code == 200
+    assert api.patch(f"/api/trees/{tree_id}/", {"is_active": True}).status_code == 200
+    assert other.get(f"/api/steps/{stop['id']}/").json()["usage_count"] == 1
+    assert api.delete(f"/api/trees/{tree_id}/").status_code == 204
+    assert not Tree.objects.filter(pk=tree_id).exists()
+    assert other.get(f"/api/steps/{stop['id']}/").status_code == 404
+    assert other.get(f"/api/steps/{fork_row['id']}/").status_code == 200
+    assert StepRating.objects.count() == 2
+
+
+@pytest.mark.django_db
+class TestTreeWrites:
+    def test_a_refused_publish_names_the_nodes_and_changes_nothing(self, api, author):
+        tree = TreeFactory(author=author, tree_structure={"steps": [{"id": "a", "type": "procedure_step"}]})
+        response = api.patch(f"/api/trees/{tree.pk}/", {"status": "published"})
+        assert response.status_code == 400
+        assert response.json() == {"tree_structure": ["steps[0].title: a title is required to publish"]}
+        tree.refresh_from_db()
+        assert tree.status == "draft"
+        assert not LibraryStep.objects.exists()
+
+    def test_structure_errors_carry_paths(self, api):
+        response = api.post(
+            "/api/trees/",
+            {
+                "name": "Bad",
+                "tree_type": "procedural",
+                "tree_structure": {"steps": [{"id": "a", "type": "procedure_step", "commands": [{}]}]},
+            },
+        )
+        assert response.status_code == 400
+        assert response.json()["tree_structure"] == ["steps[0].commands[0].code: this field is required"]
+
+    def test_nul_characters_are_refused_not_a_500(self, api):
+        structure = {"steps": [{"id": "a", "type": "procedure_step", "title": "x\u0000y"}]}
+        response = api.post(
+            "/api/trees/", {"name": "Nul", "tree_type": "procedural", "tree_structure": structure}
+        )
+        assert response.status_code == 400
+        response = api.post("/api/trees/", {"name": "a\u0000b", "tree_type": "procedural"})
+        assert response.status_code == 400
+
+    def test_deeply_nested_json_is_a_400(self, api):
+        body = (
+            '{"name": "Deep", "tree_type": "troubleshooting", "tree_structure": '
+            + "[" * 5000
+            + "]" * 5000
+            + "}"
+        )
+        response = api.post("/api/trees/", body, content_type="application/json")
+        assert response.status_code == 400
+
+    def test_account_must_be_the_users_own(self, api, author, other_account):
+        response = api.post(
+            "/api/trees/", {"name": "X", "tree_type": "procedural", "account": other_account.pk}
+        )
+        assert response.status_code == 400
+        assert "account" in response.json()
+        private = api.post("/api/trees/", {"name": "Mine alone", "tree_type": "procedural", "account": None})
+        assert private.json()["account"] is None
+        default = api.post("/api/trees/", {"name": "Team flow", "tree_type": "procedural"})
+        assert default.json()["account"] == author.account_id
+        assert default.json()["tree_structure"] == {"steps": []}
+
+    def test_author_is_the_requester_and_read_only(self, api, author, teammate):
+        response = api.post("/api/trees/", {"name": "X", "tree_type": "procedural", "author": teammate.pk})
+        assert response.json()["author"] == author.pk
+
+    def test_a_created_published_flow_syncs(self, api):
+        response = api.post(
+            "/api/trees/",
+            {
+                "name": "Live",
+                "tree_type": "procedural",
+                "status": "published",
+                "tree_structure": procedural_structure(2),
+            },
+        )
+        assert response.status_code == 201
+        assert response.json()["sync_result"]["created"] == 2
+
+
+@pytest.mark.django_db
+class TestMassAssignment:
+    READ_ONLY = {
+        "is_flow_synced": True,
+        "source_tree": None,
+        "source_node_id": "evil",
+        "last_synced_at": "2020-01-01T00:00:00Z",
+        "usage_count": 999,
+        "rating_count": 50,
+        "rating_avg": 5.0,
+        "created_by": None,
+        "forked_from": None,
+        "account": None,
+        "is_active": False,
+        "created_at": "2020-01-01T00:00:00Z",
+        "updated_at": "2020-01-01T00:00:00Z",
+        "id": "6f0e5b7c-6a35-4c7a-9a53-0d3c2b1f8e11",
+    }
+
+    @pytest.mark.parametrize("field", sorted(READ_ONLY))
+    def test_read_only_fields_are_ignored_on_create(self, api, author, field):
+        other = LibraryStepFactory(created_by=author)
+        value = self.READ_ONLY[field]
+        if field in ("source_tree",):
+            value = str(TreeFactory(author=author).pk)
+        if field == "forked_from":
+            value = str(other.pk)
+        body = {"title": "Mine", "content": {"instructions": "Do it"}, field: value}
+        response = api.post("/api/steps/", body, format="json")
+        assert response.status_code == 201, response.content
+        step = LibraryStep.objects.get(pk=response.json()["id"])
+        assert not step.is_flow_synced and step.source_tree is None and step.source_node_id is None
+        assert (step.usage_count, step.rating_count, step.rating_avg) == (0, 0, 0.0)
+        assert step.created_by == author and step.account == author.account
+        assert step.forked_from is None and step.is_active
+        assert str(step.pk) != self.READ_ONLY["id"]
+        assert step.created_at.year > 2020
+
+    @pytest.mark.parametrize("field", sorted(READ_ONLY))
+    def test_read_only_fields_are_ignored_on_update(self, api, author, field):
+        step = LibraryStepFactory(created_by=author)
+        before = LibraryStep.objects.values().get(pk=step.pk)
+        response = api.patch(
+            f"/api/steps/{step.pk}/", {field: self.READ_ONLY[field], "title": "New"}, format="json"
+        )
+        assert response.status_code == 200
+        after = LibraryStep.objects.values().get(pk=step.pk)
+        changed = {key for key in after if after[key] != before[key]}
+        assert changed <= {"title", "updated_at", "search_text"}
+
+
+@pytest.mark.django_db
+class TestStepWrites:
+    def test_create_validates_content(self, api):
+        response = api.post(
+            "/api/steps/", {"title": "X", "content": {"commands": [{"label": "l"}]}}, format="json"
+        )
+        assert response.status_code == 400
+        body = response.json()
+        assert "instructions" in body["content"]
+        assert body["content"]["commands"] == {"0": {"command": ["This field is required."]}}
+
+    def test_partial_content_update_keeps_the_rest(self, api, author):
+        step = LibraryStepFactory(
+            created_by=author,
+            content={"instructions": "Keep me", "help_text": None, "commands": [], "group_label": "G"},
+        )
+        response = api.patch(f"/api/steps/{step.pk}/", {"content": {"help_text": "Added"}}, format="json")
+        assert response.status_code == 200
+        assert response.json()["content"] == {
+            "instructions": "Keep me",
+            "help_text": "Added",
+            "commands": [],
+            "group_label": "G",
+        }
+
+    def test_delete_is_soft(self, api, author):
+        step = LibraryStepFactory(created_by=author)
+        assert api.delete(f"/api/steps/{step.pk}/").status_code == 204
+        step.refresh_from_db()
+        assert step.is_active is False
+
+    @pytest.mark.parametrize("score", [0, 6, "five", None])
+    def test_rate_refuses_bad_scores(self, api, author, score):
+        step = LibraryStepFactory(created_by=author)
+        response = api.post(f"/api/steps/{step.pk}/rate/", {"score": score}, format="json")
+        assert response.status_code == 400
+        assert "score" in response.json()
+
+    def test_fork_defaults_to_private(self, api, author, teammate):
+        step = LibraryStepFactory(created_by=teammate, team=True)
+        fork = api.post(f"/api/steps/{step.pk}/fork/").json()
+        assert fork["visibility"] == "private"
+        assert fork["title"] == step.title
+
+    @pytest.mark.parametrize("page_size", [5, 100])
+    def test_list_query_count_does_not_grow(self, author, django_assert_max_num_queries, page_size):
+        for _ in range(12):
+            TreeFactory(author=author, published=True, tree_structure=procedural_structure(10))
+        client = APIClient()
+        client.force_login(author)
+        with django_assert_max_num_queries(4):
+            response = client.get("/api/steps/", {"page_size": page_size})
+        assert len(response.json()["results"]) == page_size
+        assert all(row["source_tree_name"] for row in response.json()["results"])
+
+    def test_page_size_is_capped(self, api, author):
+        LibraryStepFactory.create_batch(3, created_by=author)
+        response = api.get("/api/steps/", {"page_size": 1000})
+        assert response.status_code == 200
+
+    def test_a_page_past_the_end_is_a_404_not_a_500(self, api):
+        assert api.get("/api/steps/", {"page": 99}).status_code == 404
+
+
+@pytest.mark.django_db
+class TestAuthentication:
+    def test_token_round_trip(self, author):
+        client = APIClient()
+        response = client.post(
+            "/api/auth/token/", {"username": "alice", "password": "password"}, format="json"
+        )
+        assert response.status_code == 200
+        token = response.json()["token"]
+        assert Token.objects.get(user=author).key == token
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+        assert client.get("/api/steps/").status_code == 200
+
+    def test_wrong_password_is_a_400(self, author):
+        response = APIClient().post(
+            "/api/auth/token/", {"username": "alice", "password": "nope"}, format="json"
+        )
+        assert response.status_code == 400
+
+    def test_anonymous_gets_401(self):
+        assert APIClient().get("/api/steps/").status_code == 401
+
+    def test_token_requests_are_throttled(self, author, settings):
+        cache.clear()
+        client = APIClient()
+        statuses = [
+            client.post(
+                "/api/auth/token/", {"username": "alice", "password": "nope"}, format="json"
+            ).status_code
+            for _ in range(25)
+        ]
+        assert statuses[0] == 400
+        assert statuses[-1] == 429
+        cache.clear()
+
+    def test_session_writes_need_csrf(self, author):
+        client = APIClient(enforce_csrf_checks=True)
+        client.force_login(author)
+        response = client.post("/api/steps/", {"title": "X", "content": {"instructions": "Y"}}, format="json")
+        assert response.status_code == 403
+        assert "CSRF" in response.json()["detail"]
+
+
+@pytest.mark.django_db
+def test_schema_and_docs_are_served_without_a_cdn(api):
+    schema = api.get("/api/schema/", {"format": "json"})
+    assert schema.status_code == 200
+    assert "/api/steps/{id}/fork/" in schema.json()["paths"]
+    docs = api.get("/api/docs/")
+    assert docs.status_code == 200
+    html = docs.content.decode()
+    assert "cdn" not in html.lower()
+    assert "/static/drf_spectacular_sidecar/" in html

@@ -1,0 +1,235 @@
+"""End-to-end stories in a real Chromium: authoring, the library, forking, navigating, escaping."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from flows.models import Tree
+from flows.tests.factories import TreeFactory, procedural_structure
+from steplibrary.models import LibraryStep
+from steplibrary.tests.factories import LibraryStepFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+MANAGED = "Managed by source flow — fork to customize."
+XSS = "<img src=x onerror=alert(1)>"
+
+
+def add_node(page, button: str, label: str, title: str) -> None:
+    page.get_by_role("button", name=button, exact=True).click()
+    page.locator("#step-list > li").last.get_by_label(label, exact=True).fill(title)
+
+
+def test_author_builds_publishes_and_the_library_shows_it(open_session, author, outsider):
+    alice = open_session("alice")
+    page = alice.page
+    alice.goto("/flows/")
+    page.locator("summary", has_text="New flow").click()
+    page.get_by_label("Name", exact=True).fill("Web tier certificates")
+    page.get_by_label("Type", exact=True).select_option("procedural")
+    page.get_by_role("button", name="Create and edit").click()
+    page.wait_for_url(re.compile(r"/edit/$"))
+
+    add_node(page, "Add section", "Section title", "Preparation")
+    add_node(page, "Add step", "Title", "Check the expiry date")
+    add_node(page, "Add step", "Title", "Stop nginx")
+    add_node(page, "Add section", "Section title", "Rotation")
+    add_node(page, "Add step", "Title", "Install the certificate")
+    stop = page.locator("#step-list > li").nth(2)
+    stop.get_by_text("More Options").click()
+    stop.get_by_label("Library Visibility").select_option(label="Public")
+    alice.screenshot("editor-more-options")
+
+    page.get_by_role("button", name="Publish").click()
+    expect(page.locator(".toast")).to_contain_text("3 steps added to the library, 0 updated, 0 removed")
+    expect(page.locator("#status-badge")).to_have_text("Published")
+
+    alice.goto("/library/")
+    chips = page.locator(".step-item .chip-flow")
+    expect(chips).to_have_count(3)
+    expect(chips.first).to_have_text("From Flow · Web tier certificates")
+    page.locator(".step-item", has_text="Stop nginx").click()
+    detail = page.locator("#step-detail")
+    expect(detail.get_by_text("Sourced from:")).to_be_visible()
+    expect(detail.get_by_role("link", name="Web tier certificates")).to_be_visible()
+    lock = detail.locator(".lock")
+    expect(lock).to_have_attribute("title", MANAGED)
+    expect(detail.get_by_role("button", name="Edit")).to_have_count(0)
+    alice.screenshot("library")
+
+    carol = open_session("carol")
+    carol.goto("/library/")
+    items = carol.page.locator(".step-item")
+    expect(items).to_have_count(1)
+    expect(items.first).to_contain_text("Stop nginx")
+    expect(items.first.locator(".chip-flow")).to_have_text("From Flow · Web tier certificates")
+
+
+def test_another_team_forks_a_public_step_and_edits_the_copy(open_session, author, outsider):
+    structure = procedural_structure(2)
+    structure["steps"][1]["library_visibility"] = "public"
+    TreeFactory(author=author, published=True, name="Shared flow", tree_structure=structure)
+    original = LibraryStep.objects.get(source_node_id="s1")
+
+    carol = open_session("carol")
+    page = carol.page
+    carol.goto("/library/")
+    page.locator(".step-item").first.focus()
+    page.keyboard.press("Enter")  # the list is usable from the keyboard
+    expect(page.locator("#step-detail h2")).to_have_text("Step 1")
+    page.get_by_role("button", name="Fork (Save to Library)").click()
+    dialog = page.locator("#edit-dialog")
+    expect(dialog).to_be_visible()
+    dialog.get_by_label("Title").fill("My own stop step")
+    dialog.get_by_label("Instructions").fill("Stop it our way.")
+    dialog.get_by_role("button", name="Save").click()
+    expect(page.locator(".toast")).to_have_text("Saved.")
+    expect(page.locator("#step-detail h2")).to_have_text("My own stop step")
+    expect(page.locator("#step-detail").get_by_role("button", name="Edit")).to_be_visible()
+
+    fork = LibraryStep.objects.get(forked_from=original)
+    assert fork.created_by == outsider
+    assert (fork.title, fork.content["instructions"]) == ("My own stop step", "Stop it our way.")
+    assert fork.is_flow_synced is False and fork.source_tree is None
+    original.refresh_from_db()
+    assert original.title == "Step 1"
+
+
+def test_library_visibility_select_only_on_steps_and_inherit_removes_the_key(open_session, author):
+    structure = procedural_structure(2, sections=2)
+    structure["steps"][1]["library_visibility"] = "team"
+    tree = TreeFactory(author=author, tree_structure=structure)
+    troubleshooting = TreeFactory(author=author, troubleshooting=True)
+
+    alice = open_session("alice")
+    page = alice.page
+    alice.goto(f"/flows/{tree.pk}/edit/")
+    expect(page.locator("[data-node-type=procedure_step] .library-visibility")).to_have_count(2)
+    expect(page.locator("[data-node-type=section_header] .library-visibility")).to_have_count(0)
+    expect(page.locator("[data-node-type=procedure_end] .library-visibility")).to_have_count(0)
+    first_step = page.locator("[data-node-type=procedure_step]").first
+    expect(first_step.get_by_label("Library Visibility")).to_have_value("team")
+    expect(first_step.locator("option:checked")).to_have_text("Team only")
+
+    first_step.get_by_text("More Options").click()
+    first_step.get_by_label("Library Visibility").select_option(label="Inherit from flow")
+    page.get_by_role("button", name="Save draft").click()
+    expect(page.locator(".toast")).to_have_text("Draft saved.")
+    saved = page.request.get(f"{alice.base}/api/trees/{tree.pk}/").json()
+    node = next(step for step in saved["tree_structure"]["steps"] if step["id"] == "s1")
+    assert "library_visibility" not in node
+
+    alice.goto(f"/flows/{troubleshooting.pk}/edit/")
+    expect(page.locator(".node")).to_have_count(6)
+    expect(page.get_by_text("Library Visibility")).to_have_count(0)
+    expect(page.get_by_text("More Options")).to_have_count(0)
+
+
+def test_validation_errors_show_next_to_their_node(open_session, author):
+    tree = TreeFactory(author=author, tree_structure=procedural_structure(2))
+    alice = open_session("alice")
+    page = alice.page
+    alice.goto(f"/flows/{tree.pk}/edit/")
+    second = page.locator("[data-node-type=procedure_step]").nth(1)
+    second.get_by_label("Title", exact=True).fill("")
+    page.get_by_role("button", name="Publish").click()
+    expect(second.locator(".node-errors")).to_contain_text("a title is required to publish")
+    assert Tree.objects.get(pk=tree.pk).status == "draft"
+
+
+def test_a_troubleshooting_tree_is_walked_to_a_solution(open_session, author):
+    tree = TreeFactory(author=author, troubleshooting=True, published=True, name="VPN help")
+    alice = open_session("alice")
+    page = alice.page
+    alice.goto(f"/flows/{tree.pk}/")
+    expect(page.locator(".current h3")).to_have_text("Does the VPN client connect?")
+    page.get_by_role("button", name="No").click()
+    expect(page.locator(".current h3")).to_have_text("Restart the VPN service")
+    page.get_by_role("button", name="Done, continue").click()
+    expect(page.locator(".current h3")).to_have_text("Does it connect now?")
+    page.get_by_role("button", name="← Back").click()
+    expect(page.locator(".current h3")).to_have_text("Restart the VPN service")
+    page.get_by_role("button", name="Done, continue").click()
+    page.get_by_role("button", name="Yes").click()
+    expect(page.locator(".current h3")).to_have_text("Connection restored")
+    expect(page.get_by_text("Solved.")).to_be_visible()
+    alice.screenshot("navigate-troubleshooting")
+
+
+def test_a_procedural_run_checks_off_steps_and_takes_an_ad_hoc_step(open_session, author):
+    tree = TreeFactory(author=author, published=True, tree_structure=procedural_structure(2))
+    extra = LibraryStepFactory(created_by=author, title="Drain the load balancer", public=True)
+    alice = open_session("alice")
+    page = alice.page
+    alice.goto(f"/flows/{tree.pk}/")
+    page.get_by_label("Step 1").check()
+    expect(page.locator("#progress")).to_have_text("1 of 2 steps done")
+    page.get_by_role("button", name="Insert ad-hoc step from library").click()
+    page.get_by_label("Search the library").fill("drain")
+    page.locator("#picker-form").get_by_role("button", name="Search").click()
+    page.locator(".picker-row", has_text="Drain the load balancer").get_by_role(
+        "button", name="Insert"
+    ).click()
+    expect(page.get_by_label("Drain the load balancer")).to_be_visible()
+    expect(page.locator("#progress")).to_have_text("1 of 3 steps done")
+    alice.screenshot("navigate-procedural")
+    page.wait_for_timeout(300)
+    extra.refresh_from_db()
+    assert extra.usage_count == 1
+
+
+def test_inserting_from_the_library_in_the_editor_copies_the_entry(open_session, author):
+    tree = TreeFactory(author=author, tree_structure=procedural_structure(1))
+    LibraryStepFactory(
+        created_by=author,
+        title="Flush DNS",
+        content={
+            "instructions": "Flush the resolver cache.",
+            "help_text": "No output",
+            "commands": [{"label": "Flush", "command": "resolvectl flush-caches", "command_type": "bash"}],
+            "group_label": None,
+        },
+    )
+    alice = open_session("alice")
+    page = alice.page
+    alice.goto(f"/flows/{tree.pk}/edit/")
+    page.get_by_role("button", name="Insert from library").click()
+    page.get_by_label("Search the library").fill("flush")
+    page.locator("#picker-form").get_by_role("button", name="Search").click()
+    page.locator(".picker-row", has_text="Flush DNS").get_by_role("button", name="Insert").click()
+    page.get_by_role("button", name="Save draft").click()
+    expect(page.locator(".toast")).to_have_text("Draft saved.")
+    steps = Tree.objects.get(pk=tree.pk).tree_structure["steps"]
+    inserted = steps[-2]  # before the end node
+    assert inserted["title"] == "Flush DNS"
+    assert inserted["description"] == "Flush the resolver cache."
+    assert inserted["expected_outcome"] == "No output"
+    assert inserted["commands"] == [{"code": "resolvectl flush-caches", "language": "bash", "label": "Flush"}]
+    assert steps[-1]["type"] == "procedure_end"
+
+
+def test_user_content_renders_as_text_everywhere(open_session, author):
+    structure = {"steps": [{"id": "x", "type": "procedure_step", "title": XSS, "description": XSS}]}
+    tree = TreeFactory(author=author, published=True, name=XSS, tree_structure=structure)
+    alice = open_session("alice")
+    page = alice.page
+    for path in ("/library/", "/flows/", f"/flows/{tree.pk}/", f"/flows/{tree.pk}/edit/"):
+        alice.goto(path)
+        if path == "/library/":
+            page.locator(".step-item").first.click()
+            expect(page.locator("#step-detail h2")).to_have_text(XSS)
+        expect(page.get_by_text(XSS).first).to_be_visible()
+        assert page.locator("img[src=x]").count() == 0
+    assert alice.dialogs == []
+
+
+@pytest.mark.parametrize("width", [375, 1440])
+def test_pages_fit_small_and_large_screens(open_session, author, width):
+    tree = TreeFactory(author=author, published=True, tree_structure=procedural_structure(3))
+    alice = open_session("alice", width=width)
+    for path in ("/library/", "/flows/", f"/flows/{tree.pk}/", f"/flows/{tree.pk}/edit/"):
+        alice.goto(path)
+        overflow = alice.page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at {width}px"
+        expect(alice.page.locator("h1")).to_be_visible()

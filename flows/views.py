@@ -1,0 +1,71 @@
+"""Flow pages: the list, the editor and the navigator. Writes happen through the REST API."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from flows.api.serializers import TreeSerializer
+from flows.filtersets import TreeFilterSet
+from flows.forms import TreeCreateForm
+from flows.models import Tree
+from flows.services import tree_create
+from flows.tree_structure import empty_structure
+
+
+@login_required
+def flow_list(request, form: TreeCreateForm | None = None):
+    trees = Tree.objects.visible_to(request.user).select_related("author").defer("tree_structure")
+    filterset = TreeFilterSet(request.GET, queryset=trees.order_by("-updated_at", "id"))
+    page = Paginator(filterset.qs, 25).get_page(request.GET.get("page"))
+    page_ids = [tree.pk for tree in page.object_list]
+    editable = set(
+        Tree.objects.editable_by(request.user).filter(pk__in=page_ids).values_list("pk", flat=True)
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "flows/flow_list.html",
+        {
+            "nav": "flows",
+            "filterset": filterset,
+            "page": page,
+            "editable": editable,
+            "query": query.urlencode(),
+            "form": form or TreeCreateForm(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def flow_create(request):
+    form = TreeCreateForm(request.POST)
+    if not form.is_valid():
+        return flow_list(request, form=form)
+    data = form.cleaned_data
+    tree = tree_create(author=request.user, tree_structure=empty_structure(data["tree_type"]), **data)
+    return redirect("flow_edit", tree_id=tree.pk)
+
+
+@login_required
+def flow_edit(request, tree_id):
+    tree = get_object_or_404(Tree.objects.visible_to(request.user).select_related("author"), pk=tree_id)
+    if not Tree.objects.editable_by(request.user).filter(pk=tree.pk).exists():
+        raise PermissionDenied("Only the flow's author and team can edit it.")
+    data = TreeSerializer(tree, context={"request": request}).data
+    return render(request, "flows/flow_edit.html", {"nav": "flows", "tree": tree, "tree_data": data})
+
+
+@login_required
+def flow_navigate(request, tree_id):
+    tree = get_object_or_404(Tree.objects.visible_to(request.user).select_related("author"), pk=tree_id)
+    can_edit = Tree.objects.editable_by(request.user).filter(pk=tree.pk).exists()
+    data = TreeSerializer(tree, context={"request": request}).data
+    return render(
+        request,
+        "flows/flow_navigate.html",
+        {"nav": "flows", "tree": tree, "tree_data": data, "can_edit": can_edit},
+    )

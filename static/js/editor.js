@@ -1,0 +1,380 @@
+// The flow editor: procedural/maintenance step lists and troubleshooting trees.
+// The page keeps the structure in memory, renders it, and saves it through the REST API.
+import { api, el, readJson, toast } from "./api.js";
+import { pickFromLibrary } from "./library-picker.js";
+
+const tree = readJson("tree-data");
+const stepwise = tree.tree_type !== "troubleshooting";
+const root = document.getElementById("editor-root");
+const formErrors = document.getElementById("form-errors");
+const fields = {
+  name: document.getElementById("flow-name"),
+  description: document.getElementById("flow-description"),
+  isPublic: document.getElementById("flow-public"),
+};
+const buttons = {
+  save: document.getElementById("save-button"),
+  publish: document.getElementById("publish-button"),
+  active: document.getElementById("active-button"),
+};
+const VISIBILITY_OPTIONS = [["", "Inherit from flow"], ["team", "Team only"], ["public", "Public"]];
+
+let structure = normalize(structuredClone(tree.tree_structure || {}));
+let errorsByNode = new Map();
+let dirty = false;
+
+// ---- structure helpers -------------------------------------------------------------
+
+function newId(prefix) {
+  return `${prefix}-${crypto.randomUUID().slice(0, 8)}`;
+}
+
+// Commands may arrive as a plain string; the editor always works on the list form.
+function normalize(data) {
+  if (stepwise) {
+    data.steps = Array.isArray(data.steps) ? data.steps : [];
+    for (const node of data.steps) {
+      if (typeof node.commands === "string") node.commands = node.commands.trim() ? [{ code: node.commands }] : [];
+    }
+  } else if (!("root" in data)) {
+    data.root = null;
+  }
+  return data;
+}
+
+function treeNodes(start = structure.root) {
+  // Iterative pre-order walk with parents, as flows/tree_structure.py does on the server.
+  const found = [];
+  const stack = start ? [[start, null]] : [];
+  while (stack.length) {
+    const [node, parent] = stack.pop();
+    found.push([node, parent]);
+    const children = node.children || [];
+    for (let index = children.length - 1; index >= 0; index -= 1) stack.push([children[index], node]);
+  }
+  return found;
+}
+
+function nodeForPath(path) {
+  // "steps[3].commands[0].code" → the node at steps[3]; "root.children[1].title" → that node.
+  if (stepwise) {
+    const match = /^steps\[(\d+)\]/.exec(path);
+    return match ? structure.steps[Number(match[1])] : null;
+  }
+  const match = /^root((?:\.children\[\d+\])*)/.exec(path);
+  if (!match || !structure.root) return null;
+  let node = structure.root;
+  for (const [, index] of match[1].matchAll(/\[(\d+)\]/g)) node = node?.children?.[Number(index)];
+  return node || null;
+}
+
+function markDirty() {
+  dirty = true;
+  document.getElementById("dirty-note").textContent = "Unsaved changes";
+}
+
+function changed(mutate, rerender = false) {
+  return (event) => {
+    mutate(event);
+    markDirty();
+    if (rerender) render();
+  };
+}
+
+// ---- shared node widgets -----------------------------------------------------------
+
+function textField(node, key, label, { multiline = false, required = false } = {}) {
+  const id = `${node.id}-${key}`;
+  const attributes = { id, value: multiline ? undefined : node[key] || "", required, maxlength: multiline ? undefined : 255 };
+  const input = multiline ? el("textarea", { id, rows: 3 }, node[key] || "") : el("input", attributes);
+  input.addEventListener("input", changed(() => {
+    if (input.value) node[key] = input.value;
+    else delete node[key];
+  }));
+  return el("div", { class: "field" }, el("label", { for: id }, label), input);
+}
+
+function nodeErrors(node) {
+  const messages = errorsByNode.get(node) || [];
+  if (!messages.length) return null;
+  return el("ul", { class: "node-errors", role: "alert" }, messages.map((message) => el("li", {}, message)));
+}
+
+function iconButton(label, onclick, extra = {}) {
+  return el("button", { type: "button", class: "small", onclick, ...extra }, label);
+}
+
+// ---- procedural / maintenance ------------------------------------------------------
+
+function commandEditor(node, command, index) {
+  const base = `${node.id}-cmd-${index}`;
+  const update = (key, input) => changed(() => {
+    if (input.value) command[key] = input.value;
+    else delete command[key];
+  });
+  const language = el("input", { id: `${base}-language`, value: command.language || "", placeholder: "bash" });
+  const label = el("input", { id: `${base}-label`, value: command.label || "", placeholder: "Stop" });
+  const code = el("textarea", { id: `${base}-code`, rows: 2, class: "code" }, command.code || "");
+  language.addEventListener("input", update("language", language));
+  label.addEventListener("input", update("label", label));
+  code.addEventListener("input", update("code", code));
+  return el("fieldset", { class: "command-editor" },
+    el("legend", {}, `Command ${index + 1}`),
+    el("div", { class: "inline" },
+      el("div", { class: "field" }, el("label", { for: `${base}-language` }, "Language"), language),
+      el("div", { class: "field" }, el("label", { for: `${base}-label` }, "Label"), label)),
+    el("div", { class: "field" }, el("label", { for: `${base}-code` }, "Code"), code),
+    iconButton("Remove command", changed(() => node.commands.splice(index, 1), true)));
+}
+
+function visibilitySelect(node) {
+  const id = `${node.id}-library-visibility`;
+  const select = el("select", { id, name: "library_visibility", class: "library-visibility" },
+    VISIBILITY_OPTIONS.map(([value, label]) => el("option", { value, selected: (node.library_visibility || "") === value }, label)));
+  select.addEventListener("change", changed(() => {
+    // "Inherit from flow" removes the key: the step then follows the flow's visibility.
+    if (select.value) node.library_visibility = select.value;
+    else delete node.library_visibility;
+  }));
+  return el("details", { class: "more-options" },
+    el("summary", {}, "More Options"),
+    el("div", { class: "field" }, el("label", { for: id }, "Library Visibility"), select));
+}
+
+function moveStep(index, offset) {
+  const target = index + offset;
+  if (target < 0 || target >= structure.steps.length) return;
+  const [node] = structure.steps.splice(index, 1);
+  structure.steps.splice(target, 0, node);
+  markDirty();
+  render();
+  document.querySelector(`[data-node-id="${CSS.escape(node.id)}"] .move-${offset < 0 ? "up" : "down"}`)?.focus();
+}
+
+function stepCard(node, index) {
+  const kind = { section_header: "Section", procedure_step: "Step", procedure_end: "End" }[node.type] || node.type;
+  const controls = el("div", { class: "node-controls" },
+    iconButton("↑", () => moveStep(index, -1), { class: "small move-up", "aria-label": `Move ${kind.toLowerCase()} up`, disabled: index === 0 }),
+    iconButton("↓", () => moveStep(index, 1), { class: "small move-down", "aria-label": `Move ${kind.toLowerCase()} down`, disabled: index === structure.steps.length - 1 }),
+    iconButton("Remove", changed(() => structure.steps.splice(index, 1), true), { class: "small danger", "aria-label": `Remove ${kind.toLowerCase()} ${node.title || ""}`.trim() }));
+  const body = [textField(node, "title", node.type === "section_header" ? "Section title" : "Title")];
+  if (node.type === "procedure_step") {
+    node.commands = node.commands || [];
+    body.push(
+      textField(node, "description", "Description", { multiline: true }),
+      textField(node, "expected_outcome", "Expected outcome"),
+      el("div", { class: "commands" },
+        node.commands.map((command, commandIndex) => commandEditor(node, command, commandIndex)),
+        iconButton("Add command", changed(() => node.commands.push({ language: "bash", code: "" }), true))),
+      visibilitySelect(node));
+  }
+  return el("li", { class: `node card node-${node.type}`, dataset: { nodeId: node.id, nodeType: node.type } },
+    el("div", { class: "node-head" }, el("span", { class: `badge kind-${node.type}` }, kind), controls),
+    nodeErrors(node),
+    body);
+}
+
+function insertStep(node) {
+  // New steps go before the end node, which must stay last.
+  const endIndex = structure.steps.findIndex((step) => step.type === "procedure_end");
+  structure.steps.splice(endIndex === -1 ? structure.steps.length : endIndex, 0, node);
+  markDirty();
+  render();
+  document.getElementById(`${node.id}-title`)?.focus();
+}
+
+function stepFromLibrary(entry) {
+  const content = entry.content || {};
+  const node = { id: newId("s"), type: "procedure_step", title: entry.title };
+  if (content.instructions && content.instructions !== entry.title) node.description = content.instructions;
+  if (content.help_text) node.expected_outcome = content.help_text;
+  node.commands = (content.commands || []).map((command) => {
+    const copy = { code: command.command };
+    if (command.command_type) copy.language = command.command_type;
+    if (command.label) copy.label = command.label;
+    return copy;
+  });
+  return node;
+}
+
+function renderSteps() {
+  const hasEnd = structure.steps.some((step) => step.type === "procedure_end");
+  return [
+    structure.steps.length
+      ? el("ol", { class: "node-list", id: "step-list" }, structure.steps.map(stepCard))
+      : el("p", { class: "empty card" }, "No steps yet. Add a section or a step."),
+    el("div", { class: "row-actions add-bar" },
+      el("button", { type: "button", onclick: () => insertStep({ id: newId("h"), type: "section_header", title: "" }) }, "Add section"),
+      el("button", { type: "button", onclick: () => insertStep({ id: newId("s"), type: "procedure_step", title: "", commands: [] }) }, "Add step"),
+      el("button", { type: "button", disabled: hasEnd, onclick: () => { structure.steps.push({ id: newId("end"), type: "procedure_end", title: "Done" }); markDirty(); render(); } }, "Add end"),
+      el("button", { type: "button", onclick: () => pickFromLibrary((entry) => insertStep(stepFromLibrary(entry))) }, "Insert from library")),
+  ];
+}
+
+// ---- troubleshooting ----------------------------------------------------------------
+
+function typeSelect(node, parent) {
+  const id = `${node.id}-type`;
+  const select = el("select", { id },
+    [["question", "Question"], ["action", "Action"], ["solution", "Solution"]].map(([value, label]) => el("option", { value, selected: node.type === value }, label)));
+  select.addEventListener("change", () => {
+    if (select.value === "solution" && (node.children || []).length) {
+      select.value = node.type;
+      toast("A solution ends its branch: remove its children first.", "error");
+      return;
+    }
+    node.type = select.value;
+    markDirty();
+    render();
+  });
+  return el("div", { class: "field" }, el("label", { for: id }, parent ? "Type" : "Root type"), select);
+}
+
+function addChild(node, child) {
+  node.children = node.children || [];
+  node.children.push(child);
+  markDirty();
+  render();
+  document.getElementById(`${child.id}-answer`)?.focus();
+}
+
+function treeCard(node, parent) {
+  const canHaveChildren = node.type !== "solution";
+  const removeBranch = () => {
+    if (!window.confirm(`Remove "${node.title || node.type}" and everything below it?`)) return;
+    if (parent) parent.children.splice(parent.children.indexOf(node), 1);
+    else structure.root = null;
+    markDirty();
+    render();
+  };
+  const card = el("div", { class: `node card node-${node.type}`, dataset: { nodeId: node.id, nodeType: node.type } },
+    el("div", { class: "node-head" },
+      el("span", { class: `badge kind-${node.type}` }, node.type),
+      el("div", { class: "node-controls" },
+        canHaveChildren ? iconButton("Add child", () => addChild(node, { id: newId("n"), type: "action", title: "", answer: "" })) : null,
+        canHaveChildren ? iconButton("From library", () => pickFromLibrary((entry) => addChild(node, {
+          id: newId("n"),
+          type: entry.step_type === "solution" ? "solution" : "action",
+          title: entry.title,
+          ...(entry.content?.instructions && entry.content.instructions !== entry.title ? { description: entry.content.instructions } : {}),
+        }))) : null,
+        iconButton("Remove branch", removeBranch, { class: "small danger" }))),
+    nodeErrors(node),
+    el("div", { class: "inline" }, typeSelect(node, parent), parent ? textField(node, "answer", "Answer leading here") : null),
+    textField(node, "title", node.type === "question" ? "Question" : "Title"),
+    textField(node, "description", "Description", { multiline: true }));
+  const children = (node.children || []).map((child) => el("li", {}, treeCard(child, node)));
+  return el("div", { class: "tree-branch" }, card, children.length ? el("ul", { class: "tree-children" }, children) : null);
+}
+
+function renderTree() {
+  if (!structure.root) {
+    return el("div", { class: "card empty" },
+      el("p", {}, "This tree is empty."),
+      el("button", { type: "button", class: "primary", onclick: () => { structure.root = { id: newId("q"), type: "question", title: "", children: [] }; markDirty(); render(); } }, "Add the first question"));
+  }
+  return el("div", { class: "tree-editor" }, treeCard(structure.root, null));
+}
+
+// ---- page -------------------------------------------------------------------------
+
+function render() {
+  root.replaceChildren(...[stepwise ? renderSteps() : renderTree()].flat());
+  const published = tree.status === "published";
+  buttons.save.textContent = published ? "Save and republish" : "Save draft";
+  buttons.publish.hidden = published;
+  buttons.active.textContent = tree.is_active ? "Deactivate" : "Reactivate";
+  document.getElementById("status-badge").textContent = tree.status[0].toUpperCase() + tree.status.slice(1);
+  document.getElementById("status-badge").className = `badge status-${tree.status}`;
+  const activeBadge = document.getElementById("active-badge");
+  activeBadge.textContent = tree.is_active ? "Active" : "Inactive";
+  activeBadge.className = `badge ${tree.is_active ? "active" : "inactive"}`;
+}
+
+function showErrors(body) {
+  errorsByNode = new Map();
+  const general = [];
+  for (const [field, messages] of Object.entries(body || {})) {
+    for (const message of [].concat(messages)) {
+      if (field !== "tree_structure") { general.push(`${field}: ${message}`); continue; }
+      const node = nodeForPath(String(message).split(":")[0]);
+      if (node) errorsByNode.set(node, [...(errorsByNode.get(node) || []), message]);
+      else general.push(message);
+    }
+  }
+  const count = [...errorsByNode.values()].reduce((sum, list) => sum + list.length, 0);
+  formErrors.replaceChildren(...[
+    el("p", {}, count ? `${count} problem${count === 1 ? "" : "s"} in the steps below.` : "The flow could not be saved."),
+    general.length ? el("ul", {}, general.map((message) => el("li", {}, message))) : null,
+  ].filter(Boolean));
+  formErrors.hidden = false;
+  render();
+  (document.querySelector(".node-errors") || formErrors).scrollIntoView({ block: "center" });
+}
+
+function clearErrors() {
+  errorsByNode = new Map();
+  formErrors.hidden = true;
+}
+
+function describeSync(result) {
+  if (!result) return "";
+  const parts = [`${result.created} step${result.created === 1 ? "" : "s"} added to the library`, `${result.updated} updated`, `${result.deactivated} removed`];
+  return parts.join(", ");
+}
+
+async function save(extra = {}) {
+  const body = {
+    name: fields.name.value,
+    description: fields.description.value,
+    is_public: fields.isPublic.checked,
+    tree_structure: structure,
+    ...extra,
+  };
+  try {
+    const saved = await api("PATCH", `/api/trees/${tree.id}/`, body);
+    Object.assign(tree, saved);
+    structure = normalize(structuredClone(saved.tree_structure));
+    dirty = false;
+    document.getElementById("dirty-note").textContent = "All changes saved";
+    clearErrors();
+    render();
+    return saved;
+  } catch (error) {
+    if (error.status === 400) showErrors(error.body);
+    else toast(error.message, "error");
+    return null;
+  }
+}
+
+buttons.save.addEventListener("click", async () => {
+  const saved = await save();
+  if (saved) toast(saved.sync_result ? `Saved and republished: ${describeSync(saved.sync_result)}.` : "Draft saved.");
+});
+
+buttons.publish.addEventListener("click", async () => {
+  const saved = await save({ status: "published" });
+  if (saved) toast(`Published: ${describeSync(saved.sync_result) || "library unchanged"}.`, "success");
+});
+
+buttons.active.addEventListener("click", async () => {
+  const activate = !tree.is_active;
+  const question = activate
+    ? "Reactivate this flow? If it is published, its steps return to the library."
+    : "Deactivate this flow? Its steps are removed from the library (forks are kept).";
+  if (!window.confirm(question)) return;
+  const saved = await save({ is_active: activate });
+  if (saved) toast(activate ? "Flow reactivated." : "Flow deactivated; its library steps are retired.");
+});
+
+window.addEventListener("beforeunload", (event) => {
+  if (!dirty) return;
+  event.preventDefault();
+  event.returnValue = "";
+});
+
+fields.name.value = tree.name;
+fields.description.value = tree.description || "";
+fields.isPublic.checked = tree.is_public;
+for (const input of Object.values(fields)) input.addEventListener("input", markDirty);
+render();

@@ -1,0 +1,168 @@
+// The step library page: detail panel, fork, edit, delete and star ratings.
+import { api, commandBlock, el, readJson, toast } from "./api.js";
+
+const MANAGED = "Managed by source flow — fork to customize.";
+const entries = new Map((readJson("library-entries") || []).map((entry) => [entry.id, entry]));
+const panel = document.getElementById("step-detail");
+const dialog = document.getElementById("edit-dialog");
+let current = null;
+
+function stars(entry) {
+  const group = el("div", { class: "stars", role: "group", "aria-label": "Rate this entry" });
+  for (let score = 1; score <= 5; score += 1) {
+    const filled = score <= (entry.my_rating || 0);
+    group.append(el("button", {
+      type: "button",
+      class: filled ? "star filled" : "star",
+      "aria-label": `Rate ${score} out of 5`,
+      "aria-pressed": filled ? "true" : "false",
+      onclick: () => rate(entry, score),
+    }, filled ? "★" : "☆"));
+  }
+  return group;
+}
+
+function lockIcon() {
+  const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+  svg.setAttribute("viewBox", "0 0 24 24");
+  svg.setAttribute("width", "18");
+  svg.setAttribute("height", "18");
+  svg.setAttribute("aria-hidden", "true");
+  const path = document.createElementNS("http://www.w3.org/2000/svg", "path");
+  path.setAttribute("d", "M7 10V7a5 5 0 0 1 10 0v3h1a1 1 0 0 1 1 1v9a1 1 0 0 1-1 1H6a1 1 0 0 1-1-1v-9a1 1 0 0 1 1-1h1zm2 0h6V7a3 3 0 0 0-6 0v3z");
+  path.setAttribute("fill", "currentColor");
+  svg.append(path);
+  return svg;
+}
+
+function sourceLine(entry) {
+  if (!entry.is_flow_synced) return null;
+  const name = entry.source_tree_name || "a retired flow";
+  const target = entry.source_tree_url
+    ? el("a", { href: entry.source_tree_url }, name)
+    : el("span", {}, name);
+  return el("p", { class: "sourced" }, "Sourced from: ", target);
+}
+
+function actions(entry) {
+  const bar = el("div", { class: "row-actions" });
+  if (entry.is_flow_synced) {
+    bar.append(el("span", { class: "lock", title: MANAGED, "aria-label": MANAGED, tabindex: "0", role: "img" }, lockIcon()));
+  } else if (entry.can_edit) {
+    bar.append(
+      el("button", { type: "button", onclick: () => openEditor(entry) }, "Edit"),
+      el("button", { type: "button", class: "danger", onclick: () => remove(entry) }, "Delete"),
+    );
+  }
+  bar.append(el("button", { type: "button", class: "primary", onclick: () => fork(entry) }, "Fork (Save to Library)"));
+  return bar;
+}
+
+function render(entry) {
+  current = entry;
+  const content = entry.content || {};
+  panel.replaceChildren(...[
+    el("h2", {}, entry.title),
+    el("p", { class: "badges" },
+      el("span", { class: `badge type-${entry.step_type}` }, entry.step_type === "solution" ? "Solution" : "Action"),
+      entry.is_flow_synced ? el("span", { class: "badge chip-flow" }, `From Flow · ${entry.source_tree_name || "retired flow"}`) : null,
+      el("span", { class: `badge vis-${entry.visibility}` }, entry.visibility[0].toUpperCase() + entry.visibility.slice(1))),
+    sourceLine(entry),
+    actions(entry),
+    el("h3", {}, "Instructions"),
+    el("p", { class: "prewrap" }, content.instructions || ""),
+    content.help_text ? [el("h3", {}, "Expected outcome / help"), el("p", { class: "prewrap" }, content.help_text)] : null,
+    content.group_label ? el("p", {}, el("strong", {}, "Section: "), content.group_label) : null,
+    (content.commands || []).length ? [el("h3", {}, "Commands"), ...content.commands.map(commandBlock)] : null,
+    el("p", { class: "muted small" },
+      `Used ${entry.usage_count}× · `,
+      entry.rating_count ? `★ ${Number(entry.rating_avg).toFixed(1)} from ${entry.rating_count} rating${entry.rating_count === 1 ? "" : "s"}` : "Not rated yet",
+      entry.created_by_username ? ` · by ${entry.created_by_username}` : ""),
+    el("h3", {}, "Your rating"),
+    stars(entry),
+  ].flat().filter(Boolean));
+  document.querySelectorAll(".step-item").forEach((item) => {
+    item.classList.toggle("selected", item.dataset.stepId === entry.id);
+  });
+}
+
+function select(id, focus = false) {
+  const entry = entries.get(id);
+  if (!entry) return;
+  render(entry);
+  history.replaceState(null, "", `#${id}`);
+  if (focus) panel.focus();
+}
+
+async function rate(entry, score) {
+  try {
+    const updated = await api("POST", `/api/steps/${entry.id}/rate/`, { score });
+    entries.set(updated.id, { ...entry, ...updated });
+    render(entries.get(updated.id));
+    toast(`Rated ${score} out of 5.`);
+  } catch (error) { toast(error.message, "error"); }
+}
+
+async function fork(entry) {
+  try {
+    const copy = await api("POST", `/api/steps/${entry.id}/fork/`, {});
+    toast("Saved to your library as a private copy. Edit it below.");
+    entries.set(copy.id, copy);
+    render(copy);
+    openEditor(copy);
+  } catch (error) { toast(error.message, "error"); }
+}
+
+async function remove(entry) {
+  if (!window.confirm(`Delete "${entry.title}" from the library?`)) return;
+  try {
+    await api("DELETE", `/api/steps/${entry.id}/`);
+    window.location.hash = "";
+    window.location.reload();
+  } catch (error) { toast(error.message, "error"); }
+}
+
+function openEditor(entry) {
+  const form = document.getElementById("edit-form");
+  form.title.value = entry.title;
+  form.instructions.value = entry.content?.instructions || "";
+  form.help_text.value = entry.content?.help_text || "";
+  form.visibility.value = entry.visibility;
+  document.getElementById("edit-errors").hidden = true;
+  dialog.showModal();
+}
+
+function flattenErrors(body, prefix = "") {
+  if (!body || typeof body !== "object") return [];
+  return Object.entries(body).flatMap(([key, value]) => (Array.isArray(value) && typeof value[0] === "string"
+    ? [`${prefix}${key}: ${value.join(" ")}`]
+    : flattenErrors(value, `${prefix}${key}.`)));
+}
+
+document.getElementById("edit-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const form = event.target;
+  const errors = document.getElementById("edit-errors");
+  try {
+    const updated = await api("PATCH", `/api/steps/${current.id}/`, {
+      title: form.title.value,
+      visibility: form.visibility.value,
+      content: { instructions: form.instructions.value, help_text: form.help_text.value || null },
+    });
+    entries.set(updated.id, updated);
+    render(updated);
+    dialog.close();
+    toast("Saved.");
+  } catch (error) {
+    errors.textContent = flattenErrors(error.body).join(" ") || error.message;
+    errors.hidden = false;
+  }
+});
+dialog.querySelector("[data-close]").addEventListener("click", () => dialog.close());
+
+document.querySelectorAll(".step-item").forEach((item) => {
+  item.addEventListener("click", () => select(item.dataset.stepId, true));
+});
+const initial = window.location.hash.slice(1);
+if (entries.has(initial)) select(initial);
+else if (entries.size && window.matchMedia("(min-width: 900px)").matches) select(entries.keys().next().value);

@@ -1,0 +1,75 @@
+"""The library page: who sees what, filters, escaping, and a fixed query budget."""
+
+import pytest
+from django.urls import reverse
+
+from flows.tests.factories import TreeFactory, procedural_structure
+from steplibrary.tests.factories import LibraryStepFactory
+
+
+@pytest.mark.django_db
+class TestLibraryPage:
+    def test_login_required(self, client):
+        for url in ("/", "/library/"):
+            response = client.get(url)
+            assert response.status_code == 302
+            assert response.url.startswith(reverse("login"))
+
+    def test_shows_visible_entries_only(self, client, author, outsider):
+        LibraryStepFactory(created_by=author, title="Alice private")
+        LibraryStepFactory(created_by=author, title="Alice public", public=True)
+        client.force_login(outsider)
+        html = client.get("/library/").content.decode()
+        assert "Alice public" in html
+        assert "Alice private" not in html
+
+    def test_synced_entries_show_the_from_flow_chip_and_a_link_when_openable(self, client, author, teammate):
+        tree = TreeFactory(
+            author=author, published=True, name="Cert rotation", tree_structure=procedural_structure(1)
+        )
+        client.force_login(teammate)
+        response = client.get("/library/")
+        html = response.content.decode()
+        assert "From Flow · Cert rotation" in html
+        entry = response.context["entries"][0]
+        assert entry["source_tree_url"] == reverse("flow_navigate", args=[tree.pk])
+
+    def test_no_link_to_a_flow_the_user_cannot_open(self, client, author, outsider):
+        structure = procedural_structure(1)
+        structure["steps"][1]["library_visibility"] = "public"
+        TreeFactory(author=author, published=True, tree_structure=structure)
+        client.force_login(outsider)
+        entries = client.get("/library/").context["entries"]
+        assert len(entries) == 1
+        assert entries[0]["source_tree_url"] is None
+
+    def test_filters_apply(self, client, author):
+        LibraryStepFactory(created_by=author, title="Reboot router", step_type="solution")
+        LibraryStepFactory(created_by=author, title="Check cables")
+        client.force_login(author)
+        html = client.get("/library/", {"step_type": "solution"}).content.decode()
+        assert "Reboot router" in html and "Check cables" not in html
+        html = client.get("/library/", {"search": "cables"}).content.decode()
+        assert "Check cables" in html and "Reboot router" not in html
+
+    def test_bad_filters_show_an_error_not_a_500(self, client, author):
+        client.force_login(author)
+        response = client.get("/library/", {"source_tree": "nope", "page": "x"})
+        assert response.status_code == 200
+        assert "source_tree" in response.content.decode()
+
+    def test_user_content_is_escaped(self, client, author):
+        LibraryStepFactory(created_by=author, title="<img src=x onerror=alert(1)>")
+        client.force_login(author)
+        html = client.get("/library/").content.decode()
+        assert "<img src=x" not in html
+        assert "&lt;img src=x onerror=alert(1)&gt;" in html
+
+    @pytest.mark.parametrize("flows", [1, 8])
+    def test_query_budget_does_not_grow(self, client, author, django_assert_max_num_queries, flows):
+        for _ in range(flows):
+            TreeFactory(author=author, published=True, tree_structure=procedural_structure(3))
+        client.force_login(author)
+        with django_assert_max_num_queries(7):
+            response = client.get("/library/")
+        assert len(response.context["entries"]) == min(flows * 3, 20)

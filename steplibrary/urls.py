@@ -1,0 +1,8 @@
+from django.urls import path
+
+from steplibrary import views
+
+urlpatterns = [
+    path("", views.library, name="home"),
+    path("library/", views.library, name="library"),
+]

@@ -1,0 +1,51 @@
+"""The step library page: search, filters and a detail panel; actions go through the REST API."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import render
+from django.urls import reverse
+
+from flows.models import Tree
+from steplibrary.api.serializers import LibraryStepSerializer
+from steplibrary.filtersets import LibraryStepFilterSet
+from steplibrary.selectors import steps_for_display
+
+PAGE_SIZE = 20
+
+
+@login_required
+def library(request):
+    filterset = LibraryStepFilterSet(
+        request.GET, queryset=steps_for_display(user=request.user), request=request
+    )
+    steps = filterset.qs if filterset.is_valid() else filterset.queryset.none()
+    page = Paginator(steps, PAGE_SIZE).get_page(request.GET.get("page"))
+    entries = LibraryStepSerializer(page.object_list, many=True, context={"request": request}).data
+    # A public entry may come from a flow the user cannot open: link only the ones they can.
+    tree_ids = {str(entry["source_tree"]) for entry in entries if entry["source_tree"]}
+    openable = (
+        {
+            str(pk)
+            for pk in Tree.objects.visible_to(request.user)
+            .filter(pk__in=tree_ids)
+            .values_list("pk", flat=True)
+        }
+        if tree_ids
+        else set()
+    )
+    for entry in entries:
+        tree_id = str(entry["source_tree"]) if entry["source_tree"] else None
+        entry["source_tree_url"] = reverse("flow_navigate", args=[tree_id]) if tree_id in openable else None
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "steplibrary/library.html",
+        {
+            "nav": "library",
+            "filterset": filterset,
+            "page": page,
+            "entries": entries,
+            "query": query.urlencode(),
+        },
+    )

@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 TEST_ENV := DJANGO_SETTINGS_MODULE=config.test_settings
 
-.PHONY: run test lint check browser-deps clean
+.PHONY: run test lint check browser-deps serve bench loadtest clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	python3 -m venv $(VENV)
@@ -21,6 +21,22 @@ run: $(STAMP)
 ## test: lint, system checks, migration check and the whole test suite (browser tests included)
 test: $(STAMP) browser-deps lint check
 	$(TEST_ENV) $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+## serve: production mode: migrate, collect static files, gunicorn with several workers.
+## Needs SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL (and CACHE_URL for Redis) in the environment.
+serve: $(STAMP)
+	$(PY) manage.py check --deploy --fail-level WARNING
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	$(VENV)/bin/gunicorn config.wsgi --config config/gunicorn.conf.py
+
+## bench: sync and search benchmarks in a throwaway database (DATABASE_URL picks the engine)
+bench: $(STAMP)
+	$(VENV)/bin/python -W ignore -m bench.run --json bench-results/$$( [ -n "$$DATABASE_URL" ] && echo "$${DATABASE_URL%%:*}" || echo sqlite ).json $(BENCH_ARGS)
+
+## loadtest: gunicorn (4 workers) on PostgreSQL and Redis, driven with a mix of requests
+loadtest: $(STAMP)
+	$(VENV)/bin/python -m loadtest.run $(LOADTEST_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -9,14 +9,21 @@ from accounts.tests.factories import AccountFactory, UserFactory
 
 
 def pytest_collection_modifyitems(config, items):
-    """Deselect (never skip) tests for PostgreSQL-only behaviour when running on SQLite."""
+    """Deselect (never skip) tests whose service is not configured: PostgreSQL-only behaviour
+    on SQLite, and the shared Redis cache when CACHE_URL is unset. CI configures both."""
     from django.db import connection
 
-    if connection.vendor == "postgresql":
+    unavailable = set()
+    if connection.vendor != "postgresql":
+        unavailable.add("postgresql")
+    if not os.environ.get("CACHE_URL"):
+        unavailable.add("redis")
+    if not unavailable:
         return
     selected, deselected = [], []
     for item in items:
-        (deselected if item.get_closest_marker("postgresql") else selected).append(item)
+        needs = {mark.name for mark in item.iter_markers()} & unavailable
+        (deselected if needs else selected).append(item)
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = selected

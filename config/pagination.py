@@ -1,9 +1,58 @@
-"""Page-number pagination with a client-chosen page size, capped so no request can ask for the whole table."""
+"""Page-number pagination with a client-chosen page size and a capped count.
 
+Counting every match of a broad search on a large library costs as much as the search
+itself; beyond COUNT_CAP matches the count says "at least this many" (`count_capped`)
+and only the first COUNT_CAP results can be paged through — narrow the search for more.
+"""
+
+from functools import cached_property
+
+from django.core.paginator import Paginator
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+
+COUNT_CAP = 1000
+
+
+class CappedCountPaginator(Paginator):
+    count_capped = False
+
+    @cached_property
+    def count(self) -> int:
+        found = self.object_list[: COUNT_CAP + 1].count()
+        self.count_capped = found > COUNT_CAP
+        return min(found, COUNT_CAP)
+
+    def page(self, number):
+        page = super().page(number)
+        if self.count_capped:
+            # Keep the page within the counted window even if it was the last.
+            page.object_list = page.object_list[: self.per_page]
+        return page
 
 
 class StandardPagination(PageNumberPagination):
     page_size = 25
     page_size_query_param = "page_size"
     max_page_size = 100
+    django_paginator_class = CappedCountPaginator
+
+    def get_paginated_response(self, data):
+        return Response(
+            {
+                "count": self.page.paginator.count,
+                "count_capped": self.page.paginator.count_capped,
+                "next": self.get_next_link(),
+                "previous": self.get_previous_link(),
+                "results": data,
+            }
+        )
+
+    def get_paginated_response_schema(self, schema):
+        response = super().get_paginated_response_schema(schema)
+        response["properties"]["count_capped"] = {
+            "type": "boolean",
+            "description": f"true when there are more than {COUNT_CAP} matches; count is then {COUNT_CAP}",
+        }
+        response["required"] = [*response.get("required", []), "count_capped"]
+        return response

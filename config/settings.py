@@ -49,6 +49,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.middleware.HealthCheckMiddleware",
+    "config.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -89,6 +91,18 @@ if DATABASES["default"]["ENGINE"] not in (
     "django.db.backends.postgresql",
 ):
     raise ImproperlyConfigured("DATABASE_URL must be sqlite:// or postgres://")
+
+# A shared cache (Redis) when CACHE_URL is set, so every worker and host agrees on
+# throttling counters; otherwise one process's local memory (development, tests).
+CACHE_URL = env_str("CACHE_URL", "")
+if CACHE_URL:
+    if not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+        raise ImproperlyConfigured("CACHE_URL must be a redis:// (or rediss://, unix://) URL.")
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Sessions live in the database: any worker can serve any request.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"
@@ -168,10 +182,23 @@ SPECTACULAR_SETTINGS = {
 }
 
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
+# One line per event on stdout, each with the request id it belongs to.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"line": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "line"}},
+    "filters": {"request_id": {"()": "config.middleware.RequestIdFilter"}},
+    "formatters": {
+        "line": {"format": "%(asctime)s %(levelname)s %(name)s request_id=%(request_id)s %(message)s"}
+    },
+    "handlers": {
+        "stdout": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": "line",
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
+    # Django's own per-request warnings repeat what the request line already says.
+    "loggers": {"django.request": {"level": "ERROR"}},
 }

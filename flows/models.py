@@ -97,6 +97,7 @@ class Tree(models.Model):
 
     # State as last loaded from or written to the database; None for an unsaved tree.
     _saved_state: dict[str, Any] | None = None
+    _state_being_saved: dict[str, Any] | None = None
     # What the step library's sync did during the last save, when it ran (steplibrary.signals).
     last_sync_result: Any = None
 
@@ -119,11 +120,16 @@ class Tree(models.Model):
             update_fields = kwargs.get("update_fields")
             if update_fields is not None:
                 kwargs["update_fields"] = {*update_fields, "published_at"}
-        # post_save receivers (the library sync) run inside this transaction, so a
-        # failing sync rolls the save back: publishing and syncing commit together.
-        with transaction.atomic(using=kwargs.get("using")):
-            super().save(*args, **kwargs)
-        self._remember_saved_state()
+        # Fingerprinted once per save: receivers compare against it, then it becomes the saved state.
+        self._state_being_saved = self._current_state()
+        try:
+            # post_save receivers (the library sync) run inside this transaction, so a
+            # failing sync rolls the save back: publishing and syncing commit together.
+            with transaction.atomic(using=kwargs.get("using")):
+                super().save(*args, **kwargs)
+            self._saved_state = self._state_being_saved
+        finally:
+            self._state_being_saved = None
 
     @property
     def is_live(self) -> bool:
@@ -145,13 +151,16 @@ class Tree(models.Model):
         super().refresh_from_db(*args, **kwargs)
         self._remember_saved_state()
 
-    def _remember_saved_state(self) -> None:
+    def _current_state(self) -> dict[str, Any]:
         deferred = self.get_deferred_fields()
-        self._saved_state = {
+        return {
             name: _fingerprint(getattr(self, name))
             for name in SYNC_TRACKED_FIELDS
             if name not in deferred  # a deferred field was never loaded: unknown
         }
+
+    def _remember_saved_state(self) -> None:
+        self._saved_state = self._current_state()
 
     def saved_value(self, field: str) -> Any:
         """The field's value as last saved, or None when unknown (new tree or deferred field)."""
@@ -163,4 +172,6 @@ class Tree(models.Model):
         """Whether `field` differs from its saved value; unknown counts as changed."""
         if self._saved_state is None or field not in self._saved_state:
             return True
-        return self._saved_state[field] != _fingerprint(getattr(self, field))
+        current = self._state_being_saved or {}
+        value = current[field] if field in current else _fingerprint(getattr(self, field))
+        return self._saved_state[field] != value

@@ -12,7 +12,7 @@ class StableOrderingFilter(django_filters.OrderingFilter):
     """Ordering that always ends on the primary key, so pages never repeat or skip rows."""
 
     def filter(self, qs, value):
-        ordering = [self.get_ordering_value(param) for param in value or []] or ["-usage_count"]
+        ordering = [self.get_ordering_value(param) for param in value or [] if param] or ["-usage_count"]
         return qs.order_by(*ordering, "id")
 
 

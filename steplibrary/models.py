@@ -86,6 +86,9 @@ class LibraryStep(models.Model):
     # Derived from title and content on every write (see build_search_text); trigram-indexed
     # on PostgreSQL so that substring search stays fast on large libraries.
     search_text = models.TextField(default="", editable=False)
+    # Hash of what a publish owns (title, type, content, visibility), written by the sync;
+    # comparing it tells an unchanged entry without reading its content back.
+    sync_hash = models.CharField(max_length=32, default="", editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -20,9 +20,6 @@ from steplibrary.upsert import UpsertRow, upsert_synced_entries
 
 logger = logging.getLogger(__name__)
 
-# Fields a publish owns; a difference in any of them makes an entry count as updated.
-_COMPARED_FIELDS = ("title", "step_type", "content", "visibility", "account_id")
-
 
 @dataclass(frozen=True)
 class SyncResult:
@@ -78,11 +75,11 @@ def extract_library_entries(tree: Tree) -> list[UpsertRow]:
 
 
 def _plan(tree: Tree, rows: list[UpsertRow]) -> SyncResult:
-    """Compares the wanted rows with the flow's current entries (one query)."""
+    """Compares the wanted rows with the flow's current entries (one query, hashes only)."""
     current = {
-        values[0]: values[1:]
-        for values in LibraryStep.objects.synced_from(tree).values_list(
-            "source_node_id", *_COMPARED_FIELDS, "is_active"
+        node_id: (sync_hash, account_id, is_active)
+        for node_id, sync_hash, account_id, is_active in LibraryStep.objects.synced_from(tree).values_list(
+            "source_node_id", "sync_hash", "account_id", "is_active"
         )
     }
     wanted_ids = {row.node_id for row in rows}
@@ -91,14 +88,13 @@ def _plan(tree: Tree, rows: list[UpsertRow]) -> SyncResult:
         existing = current.get(row.node_id)
         if existing is None:
             created += 1
-        elif (
-            existing[:-1] == (row.title, row.step_type, row.content, row.visibility, tree.account_id)
-            and (existing[-1])
-        ):
+        elif existing == (row.sync_hash, tree.account_id, True):
             unchanged += 1
         else:
             updated += 1
-    deactivated = sum(1 for node_id, values in current.items() if values[-1] and node_id not in wanted_ids)
+    deactivated = sum(
+        1 for node_id, (_, _, is_active) in current.items() if is_active and node_id not in wanted_ids
+    )
     return SyncResult(created=created, updated=updated, unchanged=unchanged, deactivated=deactivated)
 
 

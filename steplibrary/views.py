@@ -1,10 +1,10 @@
 """The step library page: search, filters and a detail panel; actions go through the REST API."""
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.urls import reverse
 
+from config.pagination import CappedCountPaginator
 from flows.models import Tree
 from steplibrary.api.serializers import LibraryStepSerializer
 from steplibrary.filtersets import LibraryStepFilterSet
@@ -19,7 +19,7 @@ def library(request):
         request.GET, queryset=steps_for_display(user=request.user), request=request
     )
     steps = filterset.qs if filterset.is_valid() else filterset.queryset.none()
-    page = Paginator(steps, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedCountPaginator(steps, PAGE_SIZE).get_page(request.GET.get("page"))
     entries = LibraryStepSerializer(page.object_list, many=True, context={"request": request}).data
     # A public entry may come from a flow the user cannot open: link only the ones they can.
     tree_ids = {str(entry["source_tree"]) for entry in entries if entry["source_tree"]}

@@ -354,3 +354,28 @@ def test_schema_and_docs_are_served_without_a_cdn(api):
     html = docs.content.decode()
     assert "cdn" not in html.lower()
     assert "/static/drf_spectacular_sidecar/" in html
+
+
+@pytest.mark.django_db
+def test_fast_representation_matches_drf_generic_output(author, teammate):
+    from rest_framework.renderers import JSONRenderer
+    from rest_framework.test import APIRequestFactory
+
+    from steplibrary.api.serializers import LibraryStepSerializer
+    from steplibrary.selectors import steps_for_display
+    from steplibrary.services import step_fork, step_rate
+
+    tree = TreeFactory(author=author, published=True, tree_structure=procedural_structure(2))
+    synced = LibraryStep.objects.filter(source_tree=tree).first()
+    step_rate(step=synced, user=teammate, score=4)
+    step_fork(step=synced, user=teammate)
+    LibraryStepFactory(created_by=teammate, content={"instructions": "x"})
+    request = APIRequestFactory().get("/api/steps/")
+    request.user = teammate
+    rows = list(steps_for_display(user=teammate))
+    assert len(rows) == 4
+    serializer = LibraryStepSerializer(context={"request": request})
+    for row in rows:
+        fast, generic = serializer.to_representation(row), serializer.generic_representation(row)
+        # Compare what clients receive: the JSON.
+        assert JSONRenderer().render(fast) == JSONRenderer().render(generic)

@@ -94,6 +94,14 @@ class TestEditsWhilePublished:
             "deactivated": 0,
         }
 
+    def test_a_republish_moves_updated_at_only_for_changed_entries(self, published):
+        before = dict(synced(published).values_list("source_node_id", "updated_at"))
+        published.tree_structure["steps"][2]["title"] = "Only this one changes"
+        published.save()
+        after = dict(synced(published).values_list("source_node_id", "updated_at"))
+        assert after["s2"] > before["s2"]
+        assert (after["s1"], after["s3"]) == (before["s1"], before["s3"])
+
     def test_making_the_flow_public_changes_entry_visibility(self, published):
         published.is_public = True
         published.save()

@@ -1,0 +1,183 @@
+"""Benchmarks: `python -m bench.run [--json PATH]` (or `make bench`).
+
+Builds its own data in a throwaway database (Django's test database for DATABASE_URL),
+prints a table and writes the same figures as JSON.
+"""
+
+import argparse
+import json
+import logging
+import os
+import platform
+import random
+import sys
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.test_settings")
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--json", default="bench-results/latest.json", help="where to write the figures")
+    parser.add_argument("--sync-sizes", default="100,1000,10000", help="flow sizes (steps)")
+    parser.add_argument("--search-sizes", default="1000,10000,100000", help="library sizes (entries)")
+    parser.add_argument("--runs", type=int, default=5, help="runs per sync figure (median is reported)")
+    parser.add_argument("--search-repeats", type=int, default=40, help="requests per search figure")
+    return parser.parse_args(argv)
+
+
+def setup_database():
+    import django
+    from django.conf import settings
+
+    django.setup()
+    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        # A file, not memory: what a real SQLite deployment would do.
+        settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = str(
+            Path(tempfile.mkdtemp()) / "bench.sqlite3"
+        )
+    from django.test.utils import setup_databases, setup_test_environment
+
+    setup_test_environment()
+    return setup_databases(verbosity=0, interactive=False)
+
+
+def run_sync(sizes: list[int], runs: int) -> list[dict]:
+    from accounts.models import Account, User
+    from bench import sync
+
+    author = User.objects.create(username="bench-author", account=Account.objects.create(name="Bench"))
+    results = []
+    for size in sizes:
+        repeat = runs if size <= 1000 else max(1, runs // 2)
+        naive_repeat = 1 if size >= 10000 else min(repeat, 3)
+        for phase in ("first", "republish"):
+            ours_runs = [getattr(sync, f"ours_{phase}")(author, size) for _ in range(repeat)]
+            limit_by_form = {
+                form: sync.median(
+                    [getattr(sync, f"limit_{phase}")(author, size, form) for _ in range(repeat)]
+                )
+                for form in ("values", "json")
+            }
+            naive_runs = [getattr(sync, f"naive_{phase}")(author, size) for _ in range(naive_repeat)]
+            ours = sync.median([seconds for seconds, _ in ours_runs])
+            limit, naive = min(limit_by_form.values()), sync.median(naive_runs)
+            results.append(
+                {
+                    "steps": size,
+                    "phase": phase,
+                    "ours_ms": ours * 1000,
+                    "limit_ms": limit * 1000,
+                    "limit_form": min(limit_by_form, key=limit_by_form.get),
+                    "limit_values_ms": limit_by_form["values"] * 1000,
+                    "limit_json_ms": limit_by_form["json"] * 1000,
+                    "naive_ms": naive * 1000,
+                    "ours_over_limit": ours / limit,
+                    "naive_over_ours": naive / ours,
+                    "ours_queries": max(queries for _, queries in ours_runs),
+                    "ours_us_per_step": ours / size * 1e6,
+                }
+            )
+            print_row(results[-1], SYNC_COLUMNS)
+    return results
+
+
+def run_search(sizes: list[int], repeats: int) -> list[dict]:
+    from accounts.models import Account, User
+    from bench.search import build_library, measure
+    from flows.models import Tree
+    from steplibrary.models import LibraryStep
+
+    results = []
+    rng = random.Random(2026)
+    for size in sizes:
+        # Each round starts from an empty database.
+        LibraryStep.objects.all().delete()
+        Tree.objects.all().delete()
+        User.objects.all().delete()
+        Account.objects.all().delete()
+        user = build_library(size, rng)
+        figures = measure(user, repeats)
+        figures.update(entries=size, ratio=figures["api_p50_ms"] / figures["limit_p50_ms"])
+        results.append(figures)
+        print_row(figures, SEARCH_COLUMNS)
+    return results
+
+
+SYNC_COLUMNS = [
+    ("steps", "{:>6}"),
+    ("phase", "{:<9}"),
+    ("ours_ms", "{:>9.1f}"),
+    ("limit_ms", "{:>9.1f}"),
+    ("limit_form", "{:>6}"),
+    ("naive_ms", "{:>10.1f}"),
+    ("ours_over_limit", "{:>10.2f}"),
+    ("naive_over_ours", "{:>10.1f}"),
+    ("ours_queries", "{:>8}"),
+    ("ours_us_per_step", "{:>9.1f}"),
+]
+SEARCH_COLUMNS = [
+    ("entries", "{:>7}"),
+    ("matches", "{:>7}"),
+    ("api_p50_ms", "{:>10.2f}"),
+    ("api_p95_ms", "{:>10.2f}"),
+    ("limit_p50_ms", "{:>12.2f}"),
+    ("ratio", "{:>6.2f}"),
+    ("queries", "{:>7}"),
+]
+
+
+def print_row(row: dict, columns) -> None:
+    print("  ".join(fmt.format(row[name]) for name, fmt in columns), flush=True)
+
+
+def main(argv: list[str]) -> int:
+    args = parse_args(argv)
+    logging.disable(logging.INFO)  # one log line per sync would drown the table
+    old_config = setup_database()
+    from django.db import connection
+    from django.test.utils import teardown_databases
+
+    try:
+        print(
+            f"Database: {connection.vendor} {connection.Database.__name__} · Python {platform.python_version()}"
+        )
+        print("\nSync: publishing an N-step flow (ms, median); limit = the faster of two hand-written")
+        print("INSERT … ON CONFLICT statements (multi-row VALUES, or one JSON parameter expanded in SQL);")
+        print("naive = update_or_create per row; republish = 10% of steps edited, 5% removed")
+        print(
+            "steps  phase       ours_ms  limit_ms  form    naive_ms  ours/limit naive/ours  queries  us/step"
+        )
+        sync_results = run_sync([int(n) for n in args.sync_sizes.split(",") if n], args.runs)
+        print(
+            "\nLibrary search: GET /api/steps/?search=restart&step_type=action&page_size=50 as a team member"
+        )
+        print("entries  matches  api_p50_ms  api_p95_ms  limit_p50_ms  ratio  queries")
+        search_results = run_search([int(n) for n in args.search_sizes.split(",") if n], args.search_repeats)
+        if len(search_results) >= 2:
+            growth = search_results[-1]["api_p50_ms"] / search_results[-2]["api_p50_ms"]
+            print(
+                f"p50 growth from {search_results[-2]['entries']} to {search_results[-1]['entries']} entries: {growth:.2f}x"
+            )
+        report = {
+            "date": datetime.now(UTC).isoformat(timespec="seconds"),
+            "database": connection.vendor,
+            "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+            "sync": sync_results,
+            "search": search_results,
+        }
+        path = Path(args.json)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(report, indent=2))
+        print(f"\nFigures written to {path}")
+    finally:
+        teardown_databases(old_config, verbosity=0)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

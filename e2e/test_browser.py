@@ -233,3 +233,51 @@ def test_pages_fit_small_and_large_screens(open_session, author, width):
         overflow = alice.page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at {width}px"
         expect(alice.page.locator("h1")).to_be_visible()
+
+
+def test_source_changed_view_diff_accept(open_session, author, outsider):
+    TreeFactory(
+        author=author,
+        published=True,
+        public=True,
+        name="Shared runbook",
+        tree_structure=procedural_structure(1),
+    )
+    source = LibraryStep.objects.get(source_node_id="s1")
+    from steplibrary.services import step_fork
+
+    fork = step_fork(step=source, user=outsider, title="Carol's copy")
+
+    alice = open_session("alice")
+    alice.goto(f"/flows/{source.source_tree_id}/edit/")
+    alice.page.locator("[data-node-type=procedure_step]").first.get_by_label("Title", exact=True).fill(
+        "Step 1, safer"
+    )
+    alice.page.get_by_role("button", name="Save and republish").click()
+    expect(alice.page.locator(".toast")).to_contain_text(
+        "Saved and republished: 0 steps added to the library, 1 updated"
+    )
+    assert any("1 step changes; 1 fork will be told" in dialog for dialog in alice.dialogs)
+
+    carol = open_session("carol")
+    page = carol.page
+    expect(page.locator(".count-badge")).to_have_text("1")
+    carol.goto("/library/?mine=true")
+    item = page.locator(".step-item", has_text="Carol's copy")
+    expect(item.locator(".upstream-badge")).to_have_text("Source changed")
+    item.click()
+    banner = page.locator(".upstream")
+    banner.get_by_role("button", name="View changes").click()
+    expect(banner.locator(".changes")).to_contain_text("Step 1, safer")
+    carol.screenshot("fork-upstream-diff")
+    banner.get_by_role("button", name="Accept").click()
+    expect(page.locator(".toast")).to_have_text("Source changes taken.")
+    expect(page.locator("#step-detail h2")).to_have_text("Step 1, safer")
+    expect(page.locator(".upstream")).to_have_count(0)
+    expect(page.locator(".usage-line")).to_have_text("Used in 0 flows · 0 forks")
+    expect(page.locator(".history .revisions li")).to_have_count(2)
+    fork.refresh_from_db()
+    assert fork.title == "Step 1, safer" and fork.forked_from_revision == 2
+
+    carol.goto("/updates/")
+    expect(page.get_by_text('"Step 1, safer" changed (flow "Shared runbook")')).to_be_visible()

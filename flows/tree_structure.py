@@ -6,6 +6,7 @@ its JSON path, e.g. `steps[3].commands[0].code: this field is required`.
 Walking is iterative so that no input, however deep, can exhaust the Python stack.
 """
 
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,13 +29,15 @@ LIBRARY_VISIBILITIES = ("team", "public")
 SYNCED_NODE_TYPES = ("procedure_step", "action", "solution")
 
 _COMMON_KEYS = {"id", "type", "title", "description"}
+# `library_step_id` links a node to the library entry it was inserted from ("where used").
 _ALLOWED_KEYS = {
     "section_header": _COMMON_KEYS,
-    "procedure_step": _COMMON_KEYS | {"expected_outcome", "commands", "library_visibility"},
+    "procedure_step": _COMMON_KEYS
+    | {"expected_outcome", "commands", "library_visibility", "library_step_id"},
     "procedure_end": _COMMON_KEYS,
     "question": _COMMON_KEYS | {"answer", "children"},
-    "action": _COMMON_KEYS | {"answer", "children"},
-    "solution": _COMMON_KEYS | {"answer", "children"},
+    "action": _COMMON_KEYS | {"answer", "children", "library_step_id"},
+    "solution": _COMMON_KEYS | {"answer", "children", "library_step_id"},
 }
 _COMMAND_KEYS = {"code", "language", "label"}
 
@@ -236,7 +239,20 @@ def _read_node_header(
         return None
     seen_ids.add(node_id)
     title = _read_text(node, "title", path, errors, max_length=MAX_TITLE_LENGTH)
+    link = node.get("library_step_id")
+    if link is not None and not _is_uuid(link):
+        errors.add(f"{path}.library_step_id", "must be the id of a library entry")
     return node_id, node_type, title or ""
+
+
+def _is_uuid(value: Any) -> bool:
+    if not isinstance(value, str) or len(value) > 36:
+        return False
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _check_title(node: FlowNode, require_titles: bool, errors: _Collector) -> None:

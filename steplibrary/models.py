@@ -1,10 +1,13 @@
 """The step library: reusable steps, synced from published flows or written by hand."""
 
+import hashlib
+import json
 import uuid
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from accounts.models import Account
 from flows.models import Tree
@@ -18,6 +21,12 @@ def build_search_text(title: str, content: dict | None) -> str:
         if isinstance(command, dict):
             parts += [command.get("label"), command.get("command")]
     return "\n".join(part for part in parts if isinstance(part, str) and part).lower()
+
+
+def content_hash(title: str, step_type: str, content: dict, visibility: str) -> str:
+    """A short, stable hash of what a revision records; equal hashes mean nothing changed."""
+    encoded = json.dumps([title, step_type, content, visibility], sort_keys=True, separators=(",", ":"))
+    return hashlib.blake2b(encoded.encode(), digest_size=16).hexdigest()
 
 
 class StepType(models.TextChoices):
@@ -86,9 +95,13 @@ class LibraryStep(models.Model):
     # Derived from title and content on every write (see build_search_text); trigram-indexed
     # on PostgreSQL so that substring search stays fast on large libraries.
     search_text = models.TextField(default="", editable=False)
-    # Hash of what a publish owns (title, type, content, visibility), written by the sync;
-    # comparing it tells an unchanged entry without reading its content back.
+    # content_hash() of title, type, content and visibility, kept on every write; comparing
+    # it tells an unchanged entry (and whether a revision is due) without reading content back.
     sync_hash = models.CharField(max_length=32, default="", editable=False)
+    # Forks: the source's revision this copy was taken from (or last accepted), and the
+    # source revision its owner chose to ignore.
+    forked_from_revision = models.PositiveIntegerField(null=True, blank=True)
+    upstream_dismissed_revision = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -132,9 +145,10 @@ class LibraryStep(models.Model):
 
     def save(self, *args, **kwargs) -> None:
         self.search_text = build_search_text(self.title, self.content)
+        self.sync_hash = content_hash(self.title, self.step_type, self.content, self.visibility)
         update_fields = kwargs.get("update_fields")
-        if update_fields is not None and {"title", "content"} & set(update_fields):
-            kwargs["update_fields"] = {*update_fields, "search_text"}
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "search_text", "sync_hash"}
         super().save(*args, **kwargs)
 
     @property
@@ -163,3 +177,64 @@ class StepRating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} rated {self.step}: {self.score}"
+
+
+class StepRevision(models.Model):
+    """One recorded version of an entry's title, type, content and visibility."""
+
+    step = models.ForeignKey(LibraryStep, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField()
+    title = models.CharField(max_length=255)
+    step_type = models.CharField(max_length=20, choices=StepType.choices)
+    content = models.JSONField(default=dict)
+    visibility = models.CharField(max_length=20, choices=Visibility.choices)
+    content_hash = models.CharField(max_length=32)
+    # Which publish wrote it (synced entries), or who edited it (manual entries and forks).
+    source_tree = models.ForeignKey(Tree, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    published_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["step", "number"], name="steprevision_unique_number"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.step_id} r{self.number}"
+
+    def as_version(self) -> dict:
+        return {
+            "title": self.title,
+            "step_type": self.step_type,
+            "visibility": self.visibility,
+            "content": self.content,
+        }
+
+
+class UpdateKind(models.TextChoices):
+    SOURCE_CHANGED = "source_changed", "Source changed"
+    SOURCE_RETIRED = "source_retired", "Source retired"
+
+
+class Update(models.Model):
+    """An in-app notice: a library entry that the user forked or uses in a flow has moved on."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="updates")
+    kind = models.CharField(max_length=20, choices=UpdateKind.choices)
+    source_step = models.ForeignKey(LibraryStep, on_delete=models.CASCADE, related_name="+")
+    fork = models.ForeignKey(LibraryStep, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    tree = models.ForeignKey(Tree, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    message = models.CharField(max_length=500)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at"], name="update_user_unread_idx")]
+
+    def __str__(self) -> str:
+        return self.message

@@ -2,20 +2,38 @@
 
 from django.db.models import F, OuterRef, Subquery
 
-from steplibrary.models import LibraryStep, StepRating
+from steplibrary.models import LibraryStep, StepRating, StepRevision
 
 
 def steps_for_display(*, user):
-    """Entries `user` may see, with the source flow's name, author name and the user's own rating."""
+    """Entries `user` may see, with the source flow's name, the author's name, the user's own
+    rating, the current revision and, for forks, the source's revision and whether it is live."""
     if not user.is_authenticated:
         return LibraryStep.objects.none()
     my_rating = StepRating.objects.filter(step=OuterRef("pk"), user=user).values("score")[:1]
+    revision = StepRevision.objects.filter(step=OuterRef("pk")).order_by("-number").values("number")[:1]
+    source_revision = (
+        StepRevision.objects.filter(step=OuterRef("forked_from")).order_by("-number").values("number")[:1]
+    )
     return (
         LibraryStep.objects.visible_to(user)
         .annotate(
             source_tree_name=F("source_tree__name"),
             created_by_username=F("created_by__username"),
             my_rating=Subquery(my_rating),
+            revision=Subquery(revision),
+            source_revision=Subquery(source_revision),
+            source_active=F("forked_from__is_active"),
         )
         .defer("search_text")
     )
+
+
+def upstream_flags(step: LibraryStep) -> tuple[bool, bool]:
+    """(upstream_changed, source_retired) for an entry from `steps_for_display`."""
+    if not step.forked_from_id:
+        return False, False
+    if not getattr(step, "source_active", False):
+        return False, True
+    seen = max(step.forked_from_revision or 0, step.upstream_dismissed_revision or 0)
+    return (getattr(step, "source_revision", None) or 0) > seen, False

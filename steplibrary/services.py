@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from flows.models import TreeStatus
 from steplibrary.models import LibraryStep, StepRating, StepType, Visibility
+from steplibrary.revisions import revision_record, step_current_revision
 
 
 def step_create(
@@ -19,7 +20,7 @@ def step_create(
     visibility: str = Visibility.PRIVATE,
 ) -> LibraryStep:
     """A manual entry, owned by `user` and shared with their team when visibility says so."""
-    return LibraryStep.objects.create(
+    step = LibraryStep.objects.create(
         title=title,
         step_type=step_type,
         content=content,
@@ -27,9 +28,12 @@ def step_create(
         created_by=user,
         account=user.account,
     )
+    revision_record(step=step, user=user)
+    return step
 
 
-def step_update(*, step: LibraryStep, **fields) -> LibraryStep:
+@transaction.atomic
+def step_update(*, step: LibraryStep, user=None, **fields) -> LibraryStep:
     """Changes a manual entry's own fields (callers have checked it is not synced).
 
     `content` is merged into the existing content, so a partial update keeps the rest.
@@ -39,6 +43,7 @@ def step_update(*, step: LibraryStep, **fields) -> LibraryStep:
     for name, value in fields.items():
         setattr(step, name, value)
     step.save()
+    revision_record(step=step, user=user)
     return step
 
 
@@ -50,8 +55,8 @@ def step_delete(*, step: LibraryStep) -> None:
 def step_fork(
     *, step: LibraryStep, user, visibility: str = Visibility.PRIVATE, title: str | None = None
 ) -> LibraryStep:
-    """A personal, editable copy of `step` that remembers where it came from."""
-    return LibraryStep.objects.create(
+    """A personal, editable copy of `step` that remembers where (and which revision) it came from."""
+    fork = LibraryStep.objects.create(
         title=title or step.title,
         step_type=step.step_type,
         content=copy.deepcopy(step.content),
@@ -59,7 +64,31 @@ def step_fork(
         created_by=user,
         account=user.account,
         forked_from=step,
+        forked_from_revision=step_current_revision(step),
     )
+    revision_record(step=fork, user=user)
+    return fork
+
+
+@transaction.atomic
+def step_upstream_accept(*, fork: LibraryStep, user) -> LibraryStep:
+    """Takes the source's current title, type and content; the fork keeps its own visibility
+    (a private copy must not become public because its source is)."""
+    source = fork.forked_from
+    fork.title, fork.step_type = source.title, source.step_type
+    fork.content = copy.deepcopy(source.content)
+    fork.forked_from_revision = step_current_revision(source)
+    fork.upstream_dismissed_revision = None
+    fork.save()
+    revision_record(step=fork, user=user)
+    return fork
+
+
+def step_upstream_dismiss(*, fork: LibraryStep) -> LibraryStep:
+    """Stops showing the source's current revision as news; a later change shows again."""
+    fork.upstream_dismissed_revision = step_current_revision(fork.forked_from)
+    fork.save(update_fields=["upstream_dismissed_revision"])
+    return fork
 
 
 @transaction.atomic

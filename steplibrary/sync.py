@@ -8,15 +8,20 @@ retiring entries whose nodes are gone.
 """
 
 import logging
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from flows.models import Tree, TreeType
 from flows.tree_structure import FlowNode, parse_tree_structure
+from steplibrary.diff import diff_versions, version_of
 from steplibrary.models import LibraryStep, StepType, Visibility, build_search_text
+from steplibrary.revisions import revisions_record_for_sync
+from steplibrary.updates import updates_notify
 from steplibrary.upsert import UpsertRow, upsert_synced_entries
+from steplibrary.usage import trees_using_steps
 
 logger = logging.getLogger(__name__)
 
@@ -74,45 +79,68 @@ def extract_library_entries(tree: Tree) -> list[UpsertRow]:
     return [_entry_for_node(node, tree, inherited) for node in nodes if node.is_synced]
 
 
-def _plan(tree: Tree, rows: list[UpsertRow]) -> SyncResult:
+@dataclass
+class SyncPlan:
+    """A sync worked out before writing: the counts, and which entries change or retire."""
+
+    result: SyncResult
+    rows: list[UpsertRow]
+    created: list[UpsertRow] = field(default_factory=list)
+    changed: dict = field(default_factory=dict)  # step id -> the row that replaces it
+    retired: dict = field(default_factory=dict)  # step id -> title
+
+
+def _plan(tree: Tree, rows: list[UpsertRow]) -> SyncPlan:
     """Compares the wanted rows with the flow's current entries (one query, hashes only)."""
     current = {
-        node_id: (sync_hash, account_id, is_active)
-        for node_id, sync_hash, account_id, is_active in LibraryStep.objects.synced_from(tree).values_list(
-            "source_node_id", "sync_hash", "account_id", "is_active"
-        )
+        node_id: (step_id, title, sync_hash, account_id, is_active)
+        for node_id, step_id, title, sync_hash, account_id, is_active in LibraryStep.objects.synced_from(
+            tree
+        ).values_list("source_node_id", "id", "title", "sync_hash", "account_id", "is_active")
     }
-    wanted_ids = {row.node_id for row in rows}
-    created = updated = unchanged = 0
+    plan = SyncPlan(result=SyncResult(), rows=rows)
+    unchanged = 0
     for row in rows:
         existing = current.get(row.node_id)
         if existing is None:
-            created += 1
-        elif existing == (row.sync_hash, tree.account_id, True):
+            plan.created.append(row)
+        elif existing[2:] == (row.sync_hash, tree.account_id, True):
             unchanged += 1
         else:
-            updated += 1
-    deactivated = sum(
-        1 for node_id, (_, _, is_active) in current.items() if is_active and node_id not in wanted_ids
+            plan.changed[existing[0]] = row
+    wanted_ids = {row.node_id for row in rows}
+    plan.retired = {
+        step_id: title
+        for node_id, (step_id, title, _, _, is_active) in current.items()
+        if is_active and node_id not in wanted_ids
+    }
+    plan.result = SyncResult(
+        created=len(plan.created),
+        updated=len(plan.changed),
+        unchanged=unchanged,
+        deactivated=len(plan.retired),
     )
-    return SyncResult(created=created, updated=updated, unchanged=unchanged, deactivated=deactivated)
+    return plan
 
 
 def steps_plan_sync_from_tree(*, tree: Tree) -> SyncResult:
     """What `steps_sync_from_tree` would do now, without writing anything."""
-    return _plan(tree, extract_library_entries(tree))
+    return _plan(tree, extract_library_entries(tree)).result
 
 
 @transaction.atomic
 def steps_sync_from_tree(*, tree: Tree) -> SyncResult:
-    """Upserts the published `tree`'s steps into the library and retires entries of removed nodes."""
+    """Upserts the published `tree`'s steps into the library and retires entries of removed nodes.
+
+    Entries that changed get a revision, and the people who forked or use them an update.
+    """
     # Serialises concurrent syncs of one flow (no-op on SQLite, which has one writer anyway).
     Tree.objects.select_for_update().filter(pk=tree.pk).values_list("pk", flat=True).first()
-    rows = extract_library_entries(tree)
-    result = _plan(tree, rows)
+    plan = _plan(tree, extract_library_entries(tree))
+    result = plan.result
     synced_at = timezone.now()
     upsert_synced_entries(
-        rows=rows,
+        rows=plan.rows,
         tree_id=tree.pk,
         created_by_id=tree.author_id,
         account_id=tree.account_id,
@@ -123,6 +151,11 @@ def steps_sync_from_tree(*, tree: Tree) -> SyncResult:
         LibraryStep.objects.synced_from(tree).filter(is_active=True).exclude(last_synced_at=synced_at).update(
             is_active=False, updated_at=synced_at
         )
+    if result.created or result.updated:
+        revisions_record_for_sync(tree=tree, synced_at=synced_at)
+    # Only entries whose content changed are news; an account move alone is not.
+    changed = {step_id: row.title for step_id, row in plan.changed.items()}
+    updates_notify(tree=tree, changed=changed, retired=plan.retired)
     logger.info(
         "library sync tree=%s created=%d updated=%d unchanged=%d deactivated=%d",
         tree.pk,
@@ -134,12 +167,71 @@ def steps_sync_from_tree(*, tree: Tree) -> SyncResult:
     return result
 
 
-def steps_deactivate_for_tree(*, tree: Tree) -> int:
-    """Soft-deletes every synced entry of `tree` (deactivated, archived or deleted flow)."""
-    count = (
-        LibraryStep.objects.synced_from(tree)
-        .filter(is_active=True)
-        .update(is_active=False, updated_at=timezone.now())
+def steps_preview_sync(*, tree: Tree, deactivate: bool = False) -> dict:
+    """What publishing `tree` as it is in memory (or deactivating it) would do to the library,
+    entry by entry, with diffs and who is affected. Writes nothing."""
+    rows = [] if deactivate else extract_library_entries(tree)
+    plan = _plan(tree, rows)
+    if deactivate:
+        plan.created, plan.changed, plan.result = [], {}, SyncResult(deactivated=len(plan.retired))
+    touched = [*plan.changed, *plan.retired]
+    old_versions = {
+        step.pk: step for step in LibraryStep.objects.filter(pk__in=touched).only(*_VERSION_FIELDS)
+    }
+    forks = dict(
+        LibraryStep.objects.filter(forked_from_id__in=touched, is_active=True)
+        .values("forked_from_id")
+        .annotate(n=Count("id"))
+        .values_list("forked_from_id", "n")
     )
+    flows = {
+        step_id: len(trees)
+        for step_id, trees in trees_using_steps(touched, trees=Tree.objects.exclude(pk=tree.pk)).items()
+    }
+
+    def impact(step_id) -> dict:
+        step = old_versions[step_id]
+        return {
+            "step_id": str(step_id),
+            "node_id": step.source_node_id,
+            "title": step.title,
+            "forks": forks.get(step_id, 0),
+            "flows": flows.get(step_id, 0),
+        }
+
+    return {
+        **plan.result.as_dict(),
+        "added": [{"node_id": row.node_id, "title": row.title} for row in plan.created],
+        "changed": [
+            {
+                **impact(step_id),
+                "title": row.title,
+                "changes": diff_versions(version_of(old_versions[step_id]), _row_version(row)),
+            }
+            for step_id, row in plan.changed.items()
+        ],
+        "retired": [impact(step_id) for step_id in plan.retired],
+    }
+
+
+_VERSION_FIELDS = ("id", "title", "step_type", "visibility", "content", "source_node_id")
+
+
+def _row_version(row: UpsertRow) -> dict:
+    return {
+        "title": row.title,
+        "step_type": row.step_type,
+        "visibility": row.visibility,
+        "content": row.content,
+    }
+
+
+def steps_deactivate_for_tree(*, tree: Tree) -> int:
+    """Soft-deletes every synced entry of `tree` (deactivated, archived or deleted flow), and
+    tells those who forked or use them."""
+    active = LibraryStep.objects.synced_from(tree).filter(is_active=True)
+    retired = dict(active.values_list("id", "title"))
+    count = active.update(is_active=False, updated_at=timezone.now())
+    updates_notify(tree=tree, changed={}, retired=retired)
     logger.info("library retire tree=%s deactivated=%d", tree.pk, count)
     return count

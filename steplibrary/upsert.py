@@ -10,7 +10,6 @@ The conflict clause updates only what a publish owns and never touches `id`,
 `usage_count`, ratings, `created_at` or `created_by`.
 """
 
-import hashlib
 import json
 import uuid
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ from functools import cached_property
 
 from django.db import connection
 
-from steplibrary.models import LibraryStep
+from steplibrary.models import LibraryStep, content_hash
 
 
 @dataclass(frozen=True)
@@ -33,10 +32,7 @@ class UpsertRow:
 
     @cached_property
     def sync_hash(self) -> str:
-        encoded = json.dumps(
-            [self.title, self.step_type, self.content, self.visibility], sort_keys=True, separators=(",", ":")
-        ).encode()
-        return hashlib.blake2b(encoded, digest_size=16).hexdigest()
+        return content_hash(self.title, self.step_type, self.content, self.visibility)
 
 
 _UPDATED_ON_CONFLICT = (

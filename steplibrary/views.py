@@ -9,6 +9,7 @@ from flows.models import Tree
 from steplibrary.api.serializers import LibraryStepSerializer
 from steplibrary.filtersets import LibraryStepFilterSet
 from steplibrary.selectors import steps_for_display
+from steplibrary.updates import updates_for, updates_mark_read
 
 PAGE_SIZE = 20
 
@@ -49,3 +50,18 @@ def library(request):
             "query": query.urlencode(),
         },
     )
+
+
+@login_required
+def updates(request):
+    """The user's updates, newest first; opening the page marks the shown ones read."""
+    page = CappedCountPaginator(updates_for(request.user), 30).get_page(request.GET.get("page"))
+    items = list(page.object_list)
+    unread_ids = [item.pk for item in items if item.read_at is None]
+    response = render(
+        request,
+        "steplibrary/updates.html",
+        {"nav": "updates", "page": page, "items": items, "unread_ids": set(unread_ids)},
+    )
+    updates_mark_read(user=request.user, ids=unread_ids)
+    return response

@@ -26,6 +26,7 @@ VALID = [
     ("maintenance", {"steps": [step(commands="echo hi")]}),
     ("procedural", {"steps": [step(commands=[{"code": "ls"}], library_visibility="team")]}),
     ("procedural", {"steps": [step(commands=None, description=None)]}),
+    ("procedural", {"steps": [step(library_step_id="6f0e5b7c-6a35-4c7a-9a53-0d3c2b1f8e11")]}),
     ("troubleshooting", {"root": None}),
     ("troubleshooting", troubleshooting_structure()),
     ("troubleshooting", {"root": {"id": "z", "type": "solution", "title": "Reboot"}}),
@@ -76,6 +77,11 @@ INVALID = [
         "steps[0].type: the end node must be the last step",
     ),
     ("troubleshooting", {"root": []}, "root: must be an object"),
+    (
+        "procedural",
+        {"steps": [step(library_step_id="nope")]},
+        "steps[0].library_step_id: must be the id of a library",
+    ),
     (
         "troubleshooting",
         {"root": {"id": "q", "type": "question", "title": "Q", "children": [step()]}},

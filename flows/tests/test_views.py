@@ -42,7 +42,7 @@ class TestFlowList:
     def test_query_budget(self, client, author, django_assert_max_num_queries, count):
         TreeFactory.create_batch(count, author=author)
         client.force_login(author)
-        with django_assert_max_num_queries(6):
+        with django_assert_max_num_queries(7):
             assert client.get("/flows/").status_code == 200
 
 

@@ -185,7 +185,8 @@ function insertStep(node) {
 
 function stepFromLibrary(entry) {
   const content = entry.content || {};
-  const node = { id: newId("s"), type: "procedure_step", title: entry.title };
+  // library_step_id links the node to its entry ("where used"); it survives edits of the node.
+  const node = { id: newId("s"), type: "procedure_step", title: entry.title, library_step_id: entry.id };
   if (content.instructions && content.instructions !== entry.title) node.description = content.instructions;
   if (content.help_text) node.expected_outcome = content.help_text;
   node.commands = (content.commands || []).map((command) => {
@@ -256,6 +257,7 @@ function treeCard(node, parent) {
           id: newId("n"),
           type: entry.step_type === "solution" ? "solution" : "action",
           title: entry.title,
+          library_step_id: entry.id,
           ...(entry.content?.instructions && entry.content.instructions !== entry.title ? { description: entry.content.instructions } : {}),
         }))) : null,
         iconButton("Remove branch", removeBranch, { class: "small danger" }))),
@@ -347,22 +349,66 @@ async function save(extra = {}) {
   }
 }
 
+function plural(count, word, many = `${word}s`) {
+  return `${count} ${count === 1 ? word : many}`;
+}
+
+// "2 steps change; 5 forks will be told; 1 step used in 3 other flows is retired"
+function describeImpact(preview) {
+  const touched = [...preview.changed, ...preview.retired];
+  const forks = touched.reduce((sum, item) => sum + item.forks, 0);
+  const usedRetired = preview.retired.filter((item) => item.flows > 0);
+  const otherFlows = usedRetired.reduce((sum, item) => sum + item.flows, 0);
+  const parts = [];
+  if (preview.added.length) parts.push(`${plural(preview.added.length, "step")} added`);
+  if (preview.changed.length) parts.push(`${plural(preview.changed.length, "step")} change${preview.changed.length === 1 ? "s" : ""}`);
+  if (preview.retired.length) parts.push(`${plural(preview.retired.length, "step")} retired`);
+  if (forks) parts.push(`${plural(forks, "fork")} will be told`);
+  if (usedRetired.length) {
+    parts.push(`${plural(usedRetired.length, "step")} used in ${plural(otherFlows, "other flow")} ${usedRetired.length === 1 ? "is" : "are"} retired`);
+  }
+  return parts.join("; ");
+}
+
+// Asks the server what this publish or deactivation would do, and the author whether to go on.
+async function confirmImpact(intent, question = null) {
+  let preview;
+  try {
+    preview = await api("POST", `/api/trees/${tree.id}/preview/`, {
+      intent,
+      tree_structure: structure,
+      is_public: fields.isPublic.checked,
+      name: fields.name.value,
+    });
+  } catch (error) {
+    if (error.status === 400) showErrors(error.body);
+    else toast(error.message, "error");
+    return false;
+  }
+  const impact = describeImpact(preview);
+  if (!question && !preview.changed.length && !preview.retired.length) return true;
+  return window.confirm([question || "Publish?", impact ? `${impact}.` : ""].join(" ").trim());
+}
+
 buttons.save.addEventListener("click", async () => {
+  if (tree.status === "published" && tree.is_active && !(await confirmImpact("publish"))) return;
   const saved = await save();
   if (saved) toast(saved.sync_result ? `Saved and republished: ${describeSync(saved.sync_result)}.` : "Draft saved.");
 });
 
 buttons.publish.addEventListener("click", async () => {
+  if (!(await confirmImpact("publish"))) return;
   const saved = await save({ status: "published" });
   if (saved) toast(`Published: ${describeSync(saved.sync_result) || "library unchanged"}.`, "success");
 });
 
 buttons.active.addEventListener("click", async () => {
   const activate = !tree.is_active;
-  const question = activate
-    ? "Reactivate this flow? If it is published, its steps return to the library."
-    : "Deactivate this flow? Its steps are removed from the library (forks are kept).";
-  if (!window.confirm(question)) return;
+  if (activate) {
+    if (!window.confirm("Reactivate this flow? If it is published, its steps return to the library.")) return;
+  } else if (!(await confirmImpact("deactivate", "Deactivate this flow? Its steps leave the library (forks are kept)."))) {
+    return;
+  }
   const saved = await save({ is_active: activate });
   if (saved) toast(activate ? "Flow reactivated." : "Flow deactivated; its library steps are retired.");
 });

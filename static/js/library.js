@@ -1,5 +1,6 @@
 // The step library page: detail panel, fork, edit, delete and star ratings.
 import { api, commandBlock, el, readJson, toast } from "./api.js";
+import { renderChanges } from "./diff.js";
 
 const MANAGED = "Managed by source flow — fork to customize.";
 const entries = new Map((readJson("library-entries") || []).map((entry) => [entry.id, entry]));
@@ -58,8 +59,64 @@ function actions(entry) {
   return bar;
 }
 
+function upstreamBanner(entry) {
+  if (entry.source_retired) {
+    return el("p", { class: "upstream retired" }, "Source retired — this copy keeps working.");
+  }
+  if (!entry.upstream_changed) return null;
+  const details = el("div", { class: "upstream-details" });
+  const banner = el("div", { class: "upstream card", role: "region", "aria-label": "Source changed" },
+    el("p", {}, el("strong", {}, "Source changed"), ` since you took it (now revision ${entry.source_revision}).`),
+    el("div", { class: "row-actions" },
+      el("button", { type: "button", onclick: async () => {
+        try {
+          const upstream = await api("GET", `/api/steps/${entry.id}/upstream/`);
+          details.replaceChildren(renderChanges(upstream.changes));
+        } catch (error) { toast(error.message, "error"); }
+      } }, "View changes"),
+      entry.can_edit ? el("button", { type: "button", class: "primary", onclick: () => upstreamAction(entry, "accept", "Source changes taken.") }, "Accept") : null,
+      entry.can_edit ? el("button", { type: "button", onclick: () => upstreamAction(entry, "dismiss", "Dismissed until the source changes again.") }, "Dismiss") : null),
+    details);
+  return banner;
+}
+
+async function upstreamAction(entry, verb, message) {
+  try {
+    const updated = await api("POST", `/api/steps/${entry.id}/upstream/${verb}/`);
+    entries.set(updated.id, { ...entry, ...updated });
+    render(entries.get(updated.id));
+    toast(message);
+  } catch (error) { toast(error.message, "error"); }
+}
+
+async function loadProvenance(entry, usageLine, history) {
+  try {
+    const [usage, revisions] = await Promise.all([
+      api("GET", `/api/steps/${entry.id}/usage/`),
+      api("GET", `/api/steps/${entry.id}/revisions/`),
+    ]);
+    if (current?.id !== entry.id) return;  // another entry was opened meanwhile
+    const plural = (count, word) => `${count} ${word}${count === 1 ? "" : "s"}`;
+    usageLine.textContent = `Used in ${plural(usage.flow_count, "flow")} · ${plural(usage.fork_count, "fork")}`;
+    const items = revisions.map((revision) => el("li", {},
+      `Revision ${revision.number} · ${new Date(revision.created_at).toLocaleString()}`,
+      revision.source_tree ? " · published" : " · edited"));
+    history.replaceChildren(el("ol", { class: "revisions", reversed: true }, items));
+    if (revisions.length > 1) {
+      const diff = await api("GET", `/api/steps/${entry.id}/revisions/diff/`);
+      if (current?.id !== entry.id) return;
+      history.append(el("h4", {}, `Changes in revision ${diff.to}`), renderChanges(diff.changes));
+    }
+  } catch (error) {
+    usageLine.textContent = "";
+    history.replaceChildren(el("p", { class: "error" }, error.message));
+  }
+}
+
 function render(entry) {
   current = entry;
+  const usageLine = el("p", { class: "muted small usage-line" }, "Used in … flows · … forks");
+  const history = el("div", { class: "history" }, el("p", { class: "muted small" }, "Loading history…"));
   const content = entry.content || {};
   panel.replaceChildren(...[
     el("h2", {}, entry.title),
@@ -69,6 +126,7 @@ function render(entry) {
       el("span", { class: `badge vis-${entry.visibility}` }, entry.visibility[0].toUpperCase() + entry.visibility.slice(1))),
     sourceLine(entry),
     actions(entry),
+    upstreamBanner(entry),
     el("h3", {}, "Instructions"),
     el("p", { class: "prewrap" }, content.instructions || ""),
     content.help_text ? [el("h3", {}, "Expected outcome / help"), el("p", { class: "prewrap" }, content.help_text)] : null,
@@ -78,9 +136,13 @@ function render(entry) {
       `Used ${entry.usage_count}× · `,
       entry.rating_count ? `★ ${Number(entry.rating_avg).toFixed(1)} from ${entry.rating_count} rating${entry.rating_count === 1 ? "" : "s"}` : "Not rated yet",
       entry.created_by_username ? ` · by ${entry.created_by_username}` : ""),
+    usageLine,
     el("h3", {}, "Your rating"),
     stars(entry),
+    el("h3", {}, "History"),
+    history,
   ].flat().filter(Boolean));
+  loadProvenance(entry, usageLine, history);
   document.querySelectorAll(".step-item").forEach((item) => {
     item.classList.toggle("selected", item.dataset.stepId === entry.id);
   });

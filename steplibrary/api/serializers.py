@@ -2,7 +2,8 @@
 
 from rest_framework import serializers
 
-from steplibrary.models import LibraryStep, Visibility
+from steplibrary.models import LibraryStep, StepRevision, Update, Visibility
+from steplibrary.selectors import upstream_flags
 
 MANAGED_BY_FLOW = "Managed by source flow — fork to customize."
 _DATETIME = serializers.DateTimeField()  # DRF's own datetime output format
@@ -39,6 +40,10 @@ class LibraryStepSerializer(serializers.ModelSerializer):
     source_tree_name = serializers.CharField(read_only=True, allow_null=True, default=None)
     created_by_username = serializers.CharField(read_only=True, allow_null=True, default=None)
     my_rating = serializers.IntegerField(read_only=True, allow_null=True, default=None)
+    revision = serializers.IntegerField(read_only=True, allow_null=True, default=None)
+    source_revision = serializers.IntegerField(read_only=True, allow_null=True, default=None)
+    upstream_changed = serializers.SerializerMethodField()
+    source_retired = serializers.SerializerMethodField()
     can_edit = serializers.SerializerMethodField()
 
     class Meta:
@@ -63,6 +68,11 @@ class LibraryStepSerializer(serializers.ModelSerializer):
             "source_node_id",
             "last_synced_at",
             "forked_from",
+            "forked_from_revision",
+            "revision",
+            "source_revision",
+            "upstream_changed",
+            "source_retired",
             "can_edit",
             "created_at",
             "updated_at",
@@ -80,6 +90,7 @@ class LibraryStepSerializer(serializers.ModelSerializer):
             "source_node_id",
             "last_synced_at",
             "forked_from",
+            "forked_from_revision",
             "created_at",
             "updated_at",
         ]
@@ -90,6 +101,7 @@ class LibraryStepSerializer(serializers.ModelSerializer):
         as_datetime = _DATETIME.to_representation
         request = self.context.get("request")
         user_id = request.user.pk if request else None
+        upstream_changed, source_retired = upstream_flags(step)
         return {
             "id": str(step.pk),
             "title": step.title,
@@ -110,6 +122,11 @@ class LibraryStepSerializer(serializers.ModelSerializer):
             "source_node_id": step.source_node_id,
             "last_synced_at": as_datetime(step.last_synced_at) if step.last_synced_at else None,
             "forked_from": str(step.forked_from_id) if step.forked_from_id else None,
+            "forked_from_revision": step.forked_from_revision,
+            "revision": getattr(step, "revision", None),
+            "source_revision": getattr(step, "source_revision", None),
+            "upstream_changed": upstream_changed,
+            "source_retired": source_retired,
             "can_edit": bool(user_id and not step.is_flow_synced and step.created_by_id == user_id),
             "created_at": as_datetime(step.created_at),
             "updated_at": as_datetime(step.updated_at),
@@ -118,6 +135,12 @@ class LibraryStepSerializer(serializers.ModelSerializer):
     def generic_representation(self, step: LibraryStep) -> dict:
         """DRF's field-by-field output, kept for the test that pins `to_representation` to it."""
         return super().to_representation(step)
+
+    def get_upstream_changed(self, step: LibraryStep) -> bool:
+        return upstream_flags(step)[0]
+
+    def get_source_retired(self, step: LibraryStep) -> bool:
+        return upstream_flags(step)[1]
 
     def get_can_edit(self, step: LibraryStep) -> bool:
         request = self.context.get("request")
@@ -140,3 +163,48 @@ class TokenRequestSerializer(serializers.Serializer):
 
 class TokenSerializer(serializers.Serializer):
     token = serializers.CharField(read_only=True)
+
+
+class StepRevisionSerializer(serializers.ModelSerializer):
+    content = StoredStepContentSerializer(read_only=True)
+
+    class Meta:
+        model = StepRevision
+        fields = [
+            "number",
+            "title",
+            "step_type",
+            "visibility",
+            "content",
+            "source_tree",
+            "published_at",
+            "created_by",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class RevisionDiffQuerySerializer(serializers.Serializer):
+    # `from` is a Python keyword; the query parameter names are mapped in the view.
+    older = serializers.IntegerField(min_value=0, max_value=2**31, required=False)
+    newer = serializers.IntegerField(min_value=1, max_value=2**31, required=False)
+
+
+class UpdateSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Update
+        fields = ["id", "kind", "message", "source_step", "fork", "tree", "created_at", "read_at"]
+        read_only_fields = fields
+
+
+class MarkReadSerializer(serializers.Serializer):
+    ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1), required=False, max_length=500
+    )
+
+
+class TreePreviewSerializer(serializers.Serializer):
+    intent = serializers.ChoiceField(choices=["publish", "deactivate"], default="publish")
+    tree_structure = serializers.JSONField(required=False)
+    is_public = serializers.BooleanField(required=False)
+    name = serializers.CharField(max_length=255, required=False)

@@ -1,8 +1,14 @@
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from steplibrary.api.views import LibraryStepViewSet
+from steplibrary.api.views import LibraryStepViewSet, TreePreviewView, UpdateViewSet
 
 router = DefaultRouter()
 router.register("steps", LibraryStepViewSet, basename="step")
+router.register("updates", UpdateViewSet, basename="update")
 
-urlpatterns = router.urls
+urlpatterns = [
+    # Lives here, not in flows: previewing asks the step library what a publish would do.
+    path("trees/<uuid:pk>/preview/", TreePreviewView.as_view(), name="tree-preview"),
+    *router.urls,
+]

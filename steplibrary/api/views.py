@@ -1,17 +1,33 @@
 """The step API: list/search, manual entries, and fork / rate / use on anything visible."""
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from config.throttling import WriteRateThrottle
+from flows.api.permissions import CanChangeTree
+from flows.models import Tree
+from flows.tree_structure import TreeStructureError, parse_tree_structure
 from steplibrary.api.permissions import CanChangeStep
-from steplibrary.api.serializers import ForkSerializer, LibraryStepSerializer, RateSerializer
+from steplibrary.api.serializers import (
+    ForkSerializer,
+    LibraryStepSerializer,
+    MarkReadSerializer,
+    RateSerializer,
+    RevisionDiffQuerySerializer,
+    StepRevisionSerializer,
+    TreePreviewSerializer,
+    UpdateSerializer,
+)
+from steplibrary.diff import diff_versions, version_of
 from steplibrary.filtersets import LibraryStepFilterSet
-from steplibrary.models import LibraryStep
-from steplibrary.selectors import steps_for_display
+from steplibrary.models import LibraryStep, StepRevision, Update
+from steplibrary.selectors import steps_for_display, upstream_flags
 from steplibrary.services import (
     step_create,
     step_delete,
@@ -19,7 +35,12 @@ from steplibrary.services import (
     step_rate,
     step_record_use,
     step_update,
+    step_upstream_accept,
+    step_upstream_dismiss,
 )
+from steplibrary.sync import steps_preview_sync
+from steplibrary.updates import updates_for, updates_mark_read
+from steplibrary.usage import trees_using_steps
 
 
 class LibraryStepViewSet(viewsets.ModelViewSet):
@@ -47,7 +68,7 @@ class LibraryStepViewSet(viewsets.ModelViewSet):
         step = self.get_object()
         serializer = self.get_serializer(step, data=request.data, partial=kwargs.get("partial", False))
         serializer.is_valid(raise_exception=True)
-        step_update(step=step, **serializer.validated_data)
+        step_update(step=step, user=request.user, **serializer.validated_data)
         return self._fresh(step)
 
     def destroy(self, request, *args, **kwargs):
@@ -78,3 +99,169 @@ class LibraryStepViewSet(viewsets.ModelViewSet):
         step = self.get_object()
         step_record_use(step=step)
         return self._fresh(step)
+
+    @extend_schema(responses={200: StepRevisionSerializer(many=True)})
+    @action(detail=True, methods=["get"])
+    def revisions(self, request, pk=None):
+        """The entry's recorded versions, newest first."""
+        step = self.get_object()
+        return Response(StepRevisionSerializer(step.revisions.all()[:200], many=True).data)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("from", int, description="older revision (default: the one before `to`)"),
+            OpenApiParameter("to", int, description="newer revision (default: the latest)"),
+        ],
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    @action(detail=True, methods=["get"], url_path="revisions/diff")
+    def revisions_diff(self, request, pk=None):
+        """Field-by-field changes between two revisions."""
+        step = self.get_object()
+        query = RevisionDiffQuerySerializer(
+            data={
+                key: value
+                for key, value in (
+                    ("older", request.query_params.get("from")),
+                    ("newer", request.query_params.get("to")),
+                )
+                if value
+            }
+        )
+        query.is_valid(raise_exception=True)
+        revisions = {revision.number: revision for revision in step.revisions.all()}
+        newer = query.validated_data.get("newer", max(revisions, default=0))
+        older = query.validated_data.get("older", newer - 1)
+        if newer not in revisions or (older and older not in revisions):
+            raise NotFound("No such revision.")
+        changes = diff_versions(
+            revisions[older].as_version() if older else None, revisions[newer].as_version()
+        )
+        return Response({"from": older or None, "to": newer, "changes": changes})
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @action(detail=True, methods=["get"])
+    def upstream(self, request, pk=None):
+        """For a fork: what changed in its source since the revision it was taken from."""
+        fork = self.get_object()
+        if not fork.forked_from_id:
+            raise ValidationError({"detail": "This entry is not a fork."})
+        changed, retired = upstream_flags(fork)
+        body = {
+            "source": str(fork.forked_from_id),
+            "forked_from_revision": fork.forked_from_revision,
+            "source_revision": fork.source_revision,
+            "upstream_changed": changed,
+            "source_retired": retired,
+            "changes": {},
+        }
+        if retired:
+            return Response(body)
+        if not LibraryStep.objects.visible_to(request.user).filter(pk=fork.forked_from_id).exists():
+            raise NotFound("The source of this fork is not visible to you.")
+        taken = StepRevision.objects.filter(
+            step_id=fork.forked_from_id, number=fork.forked_from_revision
+        ).first()
+        source = LibraryStep.objects.get(pk=fork.forked_from_id)
+        body["changes"] = diff_versions(taken.as_version() if taken else None, version_of(source))
+        return Response(body)
+
+    def _upstream_action(self, request, change):
+        fork = self.get_object()
+        if not fork.forked_from_id:
+            raise ValidationError({"detail": "This entry is not a fork."})
+        if upstream_flags(fork)[1]:
+            raise ValidationError({"detail": "The source was retired; there is nothing to take."})
+        change(fork)
+        return self._fresh(fork)
+
+    @extend_schema(request=None, responses={200: LibraryStepSerializer})
+    @action(detail=True, methods=["post"], url_path="upstream/accept")
+    def upstream_accept(self, request, pk=None):
+        """Take the source's current title, type and content into this fork."""
+        return self._upstream_action(request, lambda fork: step_upstream_accept(fork=fork, user=request.user))
+
+    @extend_schema(request=None, responses={200: LibraryStepSerializer})
+    @action(detail=True, methods=["post"], url_path="upstream/dismiss")
+    def upstream_dismiss(self, request, pk=None):
+        """Stop showing the source's current revision as a change."""
+        return self._upstream_action(request, lambda fork: step_upstream_dismiss(fork=fork))
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @action(detail=True, methods=["get"])
+    def usage(self, request, pk=None):
+        """Flows that use this entry and its forks, as far as the caller may see them."""
+        step = self.get_object()
+        flows = trees_using_steps([step.pk], trees=Tree.objects.visible_to(request.user)).get(step.pk, [])
+        forks = (
+            LibraryStep.objects.visible_to(request.user)
+            .filter(forked_from=step)
+            .select_related("created_by")
+            .order_by("-created_at")
+        )
+        return Response(
+            {
+                "usage_count": step.usage_count,
+                "flow_count": len(flows),
+                "fork_count": len(forks),
+                "flows": [{"id": str(tree.pk), "name": tree.name} for tree in flows],
+                "forks": [
+                    {
+                        "id": str(fork.pk),
+                        "title": fork.title,
+                        "created_by_username": fork.created_by.username if fork.created_by else None,
+                    }
+                    for fork in forks
+                ],
+            }
+        )
+
+
+class TreePreviewView(GenericAPIView):
+    """POST /api/trees/{id}/preview/: what a publish (or deactivation) would do to the library."""
+
+    serializer_class = TreePreviewSerializer
+    permission_classes = [IsAuthenticated, CanChangeTree]
+    queryset = Tree.objects.none()
+
+    def get_queryset(self):
+        return Tree.objects.visible_to(self.request.user)
+
+    @extend_schema(request=TreePreviewSerializer, responses={200: OpenApiTypes.OBJECT})
+    def post(self, request, pk):
+        tree = self.get_object()  # in memory only: nothing below saves it
+        options = self.get_serializer(data=request.data)
+        options.is_valid(raise_exception=True)
+        for name in ("tree_structure", "is_public", "name"):
+            if name in options.validated_data:
+                setattr(tree, name, options.validated_data[name])
+        deactivate = options.validated_data["intent"] == "deactivate"
+        if not deactivate:
+            try:
+                parse_tree_structure(tree.tree_structure, tree.tree_type, require_titles=True)
+            except TreeStructureError as error:
+                raise ValidationError({"tree_structure": error.messages}) from None
+        return Response(steps_preview_sync(tree=tree, deactivate=deactivate))
+
+
+class UpdateViewSet(viewsets.ReadOnlyModelViewSet):
+    """The signed-in user's updates: sources of their forks, or of steps in their flows, moved on."""
+
+    serializer_class = UpdateSerializer
+    permission_classes = [IsAuthenticated]
+    filterset_fields = {"read_at": ["isnull"]}
+    queryset = Update.objects.none()
+
+    def get_queryset(self):
+        return updates_for(self.request.user).order_by("-created_at", "-id")
+
+    @extend_schema(request=MarkReadSerializer, responses={200: OpenApiTypes.OBJECT})
+    @action(detail=False, methods=["post"])
+    def read(self, request):
+        """Marks the given updates (or all) as read."""
+        body = MarkReadSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        ids = body.validated_data.get("ids")
+        if ids is None:
+            ids = list(self.get_queryset().filter(read_at__isnull=True).values_list("pk", flat=True))
+        return Response({"marked": updates_mark_read(user=request.user, ids=ids)})

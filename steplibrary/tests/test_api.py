@@ -234,7 +234,7 @@ class TestMassAssignment:
         assert response.status_code == 200
         after = LibraryStep.objects.values().get(pk=step.pk)
         changed = {key for key in after if after[key] != before[key]}
-        assert changed <= {"title", "updated_at", "search_text"}
+        assert changed <= {"title", "updated_at", "search_text", "sync_hash"}
 
 
 @pytest.mark.django_db

@@ -70,6 +70,39 @@ class TestLibraryPage:
         for _ in range(flows):
             TreeFactory(author=author, published=True, tree_structure=procedural_structure(3))
         client.force_login(author)
-        with django_assert_max_num_queries(7):
+        with django_assert_max_num_queries(8):
             response = client.get("/library/")
         assert len(response.context["entries"]) == min(flows * 3, 20)
+
+
+@pytest.mark.django_db
+class TestUpdatesPage:
+    def test_lists_the_users_updates_and_marks_them_read_on_open(self, client, author, outsider):
+        from steplibrary.models import Update
+        from steplibrary.services import step_fork
+
+        tree = TreeFactory(author=author, published=True, public=True, tree_structure=procedural_structure(1))
+        source = tree.library_steps.get()
+        fork = step_fork(step=source, user=outsider)
+        tree.tree_structure["steps"][1]["title"] = "Changed upstream"
+        tree.save()
+        client.force_login(outsider)
+        library = client.get("/library/").content.decode()
+        assert 'aria-label="1 unread"' in library
+        html = client.get("/updates/").content.decode()
+        assert "Changed upstream" in html and fork.title in html and "New" in html
+        assert not Update.objects.filter(read_at__isnull=True).exists()
+        assert 'aria-label="1 unread"' not in client.get("/library/").content.decode()
+
+    def test_nobody_else_sees_them(self, client, author, outsider, teammate):
+        from steplibrary.services import step_fork
+
+        tree = TreeFactory(author=author, published=True, public=True, tree_structure=procedural_structure(1))
+        step_fork(step=tree.library_steps.get(), user=outsider)
+        tree.tree_structure["steps"][1]["title"] = "Changed"
+        tree.save()
+        client.force_login(teammate)
+        assert "Nothing new" in client.get("/updates/").content.decode()
+
+    def test_login_required(self, client):
+        assert client.get("/updates/").status_code == 302

@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Account
+from flows.tree_structure import linked_library_step_ids
 
 
 class TreeType(models.TextChoices):
@@ -92,6 +93,9 @@ class Tree(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     published_at = models.DateTimeField(null=True, blank=True)
+    # Library entries this flow's nodes were inserted from (derived from tree_structure on
+    # save), so "which flows use this entry" never has to read whole structures.
+    linked_step_ids = models.JSONField(default=list, blank=True, editable=False)
 
     objects = TreeQuerySet.as_manager()
 
@@ -122,6 +126,11 @@ class Tree(models.Model):
                 kwargs["update_fields"] = {*update_fields, "published_at"}
         # Fingerprinted once per save: receivers compare against it, then it becomes the saved state.
         self._state_being_saved = self._current_state()
+        if "tree_structure" not in self.get_deferred_fields() and self.has_changed("tree_structure"):
+            self.linked_step_ids = linked_library_step_ids(self.tree_structure)
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "linked_step_ids"}
         try:
             # post_save receivers (the library sync) run inside this transaction, so a
             # failing sync rolls the save back: publishing and syncing commit together.

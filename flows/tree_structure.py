@@ -383,6 +383,23 @@ def parse_tree_structure(structure: Any, tree_type: str, *, require_titles: bool
     return nodes
 
 
+def linked_library_step_ids(structure: Any) -> list[str]:
+    """The sorted, distinct `library_step_id`s in a stored structure (invalid parts ignored)."""
+    if not isinstance(structure, dict):
+        return []
+    steps = structure.get("steps")
+    nodes = (
+        steps if isinstance(steps, list) else [visit.node for visit in iter_tree_nodes(structure.get("root"))]
+    )
+    return sorted(
+        {
+            node["library_step_id"]
+            for node in nodes
+            if isinstance(node, dict) and _is_uuid(node.get("library_step_id"))
+        }
+    )
+
+
 def empty_structure(tree_type: str) -> dict:
     """The structure of a new, empty flow of `tree_type`."""
     return {"root": None} if tree_type == TROUBLESHOOTING else {"steps": []}

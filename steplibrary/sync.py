@@ -87,6 +87,7 @@ class SyncPlan:
     rows: list[UpsertRow]
     created: list[UpsertRow] = field(default_factory=list)
     changed: dict = field(default_factory=dict)  # step id -> the row that replaces it
+    content_changed: set = field(default_factory=set)  # step ids whose content hash differs
     retired: dict = field(default_factory=dict)  # step id -> title
 
 
@@ -108,6 +109,8 @@ def _plan(tree: Tree, rows: list[UpsertRow]) -> SyncPlan:
             unchanged += 1
         else:
             plan.changed[existing[0]] = row
+            if existing[2] != row.sync_hash:
+                plan.content_changed.add(existing[0])
     wanted_ids = {row.node_id for row in rows}
     plan.retired = {
         step_id: title
@@ -153,8 +156,8 @@ def steps_sync_from_tree(*, tree: Tree) -> SyncResult:
         )
     if result.created or result.updated:
         revisions_record_for_sync(tree=tree, synced_at=synced_at)
-    # Only entries whose content changed are news; an account move alone is not.
-    changed = {step_id: row.title for step_id, row in plan.changed.items()}
+    # Only entries whose content changed are news; a reactivation or an account move is not.
+    changed = {step_id: plan.changed[step_id].title for step_id in plan.content_changed}
     updates_notify(tree=tree, changed=changed, retired=plan.retired)
     logger.info(
         "library sync tree=%s created=%d updated=%d unchanged=%d deactivated=%d",

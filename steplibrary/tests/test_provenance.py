@@ -296,10 +296,15 @@ class TestUpdates:
         public_flow.save()
         assert not Update.objects.exists()
 
-    def test_deactivating_the_flow_tells_fork_owners(self, author, outsider, public_flow):
+    def test_deactivating_the_flow_tells_fork_owners_and_reactivating_tells_nobody(
+        self, author, outsider, public_flow
+    ):
         client_for(outsider).post(f"/api/steps/{entry(public_flow, 's1').pk}/fork/")
         tree_set_active(tree=public_flow, active=False)
         assert list(Update.objects.values_list("user__username", "kind")) == [("carol", "source_retired")]
+        tree_set_active(tree=public_flow, active=True)
+        assert Update.objects.count() == 1
+        assert not StepRevision.objects.filter(number=2).exists()  # the entries came back unchanged
 
     def test_mark_read(self, author, outsider, public_flow):
         client_for(outsider).post(f"/api/steps/{entry(public_flow, 's1').pk}/fork/")

@@ -35,11 +35,13 @@ def setup_database():
     from django.conf import settings
 
     django.setup()
-    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    database = settings.DATABASES["default"]
+    if database["ENGINE"].endswith("sqlite3"):
         # A file, not memory: what a real SQLite deployment would do.
-        settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = str(
-            Path(tempfile.mkdtemp()) / "bench.sqlite3"
-        )
+        database.setdefault("TEST", {})["NAME"] = str(Path(tempfile.mkdtemp()) / "bench.sqlite3")
+    else:
+        # Its own throwaway database, so a benchmark never collides with a test run.
+        database.setdefault("TEST", {})["NAME"] = f"bench_{database['NAME']}_{os.getpid()}"
     from django.test.utils import setup_databases, setup_test_environment
 
     setup_test_environment()

@@ -8,6 +8,7 @@ and only the first COUNT_CAP results can be paged through — narrow the search 
 from functools import cached_property
 
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
@@ -19,16 +20,14 @@ class CappedCountPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        found = self.object_list[: COUNT_CAP + 1].count()
+        rows = self.object_list
+        if isinstance(rows, QuerySet):
+            # Count keys only: no annotations, joins for display, or ordering to compute.
+            found = rows.order_by().values("pk")[: COUNT_CAP + 1].count()
+        else:
+            found = len(rows[: COUNT_CAP + 1])
         self.count_capped = found > COUNT_CAP
         return min(found, COUNT_CAP)
-
-    def page(self, number):
-        page = super().page(number)
-        if self.count_capped:
-            # Keep the page within the counted window even if it was the last.
-            page.object_list = page.object_list[: self.per_page]
-        return page
 
 
 class StandardPagination(PageNumberPagination):
@@ -56,3 +55,10 @@ class StandardPagination(PageNumberPagination):
         }
         response["required"] = [*response.get("required", []), "count_capped"]
         return response
+
+
+def query_without_page(request) -> str:
+    """The request's query string minus `page`, for building page links that keep the filters."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()

@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from config.pagination import query_without_page
 from flows.api.serializers import TreeSerializer
 from flows.filtersets import TreeFilterSet
 from flows.forms import TreeCreateForm
@@ -23,8 +24,6 @@ def flow_list(request, form: TreeCreateForm | None = None):
     editable = set(
         Tree.objects.editable_by(request.user).filter(pk__in=page_ids).values_list("pk", flat=True)
     )
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "flows/flow_list.html",
@@ -33,7 +32,7 @@ def flow_list(request, form: TreeCreateForm | None = None):
             "filterset": filterset,
             "page": page,
             "editable": editable,
-            "query": query.urlencode(),
+            "query": query_without_page(request),
             "form": form or TreeCreateForm(),
         },
     )

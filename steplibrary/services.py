@@ -99,7 +99,7 @@ def step_rate(*, step: LibraryStep, user, score: int) -> None:
     StepRating.objects.update_or_create(step=step, user=user, defaults={"score": score})
     stats = StepRating.objects.filter(step=step).aggregate(count=Count("id"), average=Avg("score"))
     LibraryStep.objects.filter(pk=step.pk).update(
-        rating_count=stats["count"], rating_avg=round(stats["average"] or 0.0, 4)
+        rating_count=stats["count"], rating_avg=stats["average"] or 0.0
     )
 
 

@@ -4,7 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.urls import reverse
 
-from config.pagination import CappedCountPaginator
+from config.pagination import CappedCountPaginator, query_without_page
 from flows.models import Tree
 from steplibrary.api.serializers import LibraryStepSerializer
 from steplibrary.filtersets import LibraryStepFilterSet
@@ -37,8 +37,6 @@ def library(request):
     for entry in entries:
         tree_id = str(entry["source_tree"]) if entry["source_tree"] else None
         entry["source_tree_url"] = reverse("flow_navigate", args=[tree_id]) if tree_id in openable else None
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "steplibrary/library.html",
@@ -47,7 +45,7 @@ def library(request):
             "filterset": filterset,
             "page": page,
             "entries": entries,
-            "query": query.urlencode(),
+            "query": query_without_page(request),
         },
     )
 

@@ -379,3 +379,25 @@ def test_fast_representation_matches_drf_generic_output(author, teammate):
         fast, generic = serializer.to_representation(row), serializer.generic_representation(row)
         # Compare what clients receive: the JSON.
         assert JSONRenderer().render(fast) == JSONRenderer().render(generic)
+
+
+@pytest.mark.django_db
+def test_the_count_is_capped_and_cheap(author, django_assert_max_num_queries, settings):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from config import pagination
+
+    LibraryStepFactory.create_batch(7, created_by=author, public=True)
+    client = APIClient()
+    client.force_authenticate(author)
+    original = pagination.COUNT_CAP
+    pagination.COUNT_CAP = 5
+    try:
+        with CaptureQueriesContext(connection) as queries:
+            body = client.get("/api/steps/", {"page_size": 2}).json()
+    finally:
+        pagination.COUNT_CAP = original
+    assert (body["count"], body["count_capped"], len(body["results"])) == (5, True, 2)
+    count_sql = next(query["sql"] for query in queries.captured_queries if "COUNT(" in query["sql"].upper())
+    assert "steplibrary_steprating" not in count_sql and "ORDER BY" not in count_sql.upper()

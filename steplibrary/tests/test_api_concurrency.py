@@ -1,37 +1,14 @@
 """Exact counts under concurrent use/ and rate/ calls (PostgreSQL: real parallel writers)."""
 
-import threading
-
 import pytest
-from django.db import connections
 from rest_framework.test import APIClient
 
 from accounts.tests.factories import UserFactory
 from steplibrary.models import LibraryStep, StepRating
 from steplibrary.tests.factories import LibraryStepFactory
+from steplibrary.tests.threads import run_in_threads
 
 THREADS = 20
-
-
-def run_in_threads(target) -> list[BaseException]:
-    barrier = threading.Barrier(THREADS)
-    errors: list[BaseException] = []
-
-    def worker(index: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            target(index)
-        except BaseException as error:  # reported by the caller
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(index,)) for index in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return errors
 
 
 @pytest.mark.postgresql
@@ -41,7 +18,8 @@ def test_twenty_concurrent_uses_and_ratings_give_exact_counts(account):
     raters = [UserFactory(account=account) for _ in range(THREADS)]
     statuses: list[int] = []
 
-    def use_and_rate(index: int) -> None:
+    def use_and_rate(index: int, barrier) -> None:
+        barrier.wait(timeout=30)
         client = APIClient()
         client.force_authenticate(raters[index])
         statuses.append(client.post(f"/api/steps/{step.pk}/use/").status_code)
@@ -51,7 +29,7 @@ def test_twenty_concurrent_uses_and_ratings_give_exact_counts(account):
         # A second rating by the same user replaces the first.
         statuses.append(client.post(f"/api/steps/{step.pk}/rate/", {"score": 5}, format="json").status_code)
 
-    assert run_in_threads(use_and_rate) == []
+    assert run_in_threads(THREADS, use_and_rate) == []
     assert statuses == [200] * (THREADS * 3)
     step = LibraryStep.objects.get(pk=step.pk)
     assert step.usage_count == THREADS

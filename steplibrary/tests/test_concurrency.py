@@ -1,14 +1,13 @@
 """Concurrent publishes and edits of one flow (PostgreSQL: SQLite has a single writer)."""
 
-import threading
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.db.models import Count
 
 from flows.models import Tree
 from flows.tests.factories import TreeFactory, procedural_structure
 from steplibrary.models import LibraryStep
+from steplibrary.tests.threads import run_in_threads
 
 THREADS = 8
 
@@ -18,29 +17,17 @@ THREADS = 8
 def test_eight_threads_publishing_and_editing_one_flow(author):
     tree = TreeFactory(author=author, tree_structure=procedural_structure(50), published=True)
     LibraryStep.objects.filter(source_tree=tree).update(usage_count=3)
-    barrier = threading.Barrier(THREADS)
-    errors: list[BaseException] = []
 
-    def worker(index: int) -> None:
-        try:
-            mine = Tree.objects.get(pk=tree.pk)
-            structure = procedural_structure(50 + index)  # each thread adds its own extra steps
-            structure["steps"][1]["title"] = f"Edited by {index}"
-            mine.tree_structure = structure
-            mine.status = "published"
-            barrier.wait(timeout=30)
-            mine.save()
-        except BaseException as error:  # reported by the main thread
-            errors.append(error)
-        finally:
-            connections.close_all()
+    def publish_an_edit(index: int, barrier) -> None:
+        mine = Tree.objects.get(pk=tree.pk)
+        structure = procedural_structure(50 + index)  # each thread adds its own extra steps
+        structure["steps"][1]["title"] = f"Edited by {index}"
+        mine.tree_structure = structure
+        mine.status = "published"
+        barrier.wait(timeout=30)
+        mine.save()
 
-    threads = [threading.Thread(target=worker, args=(index,)) for index in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-
+    errors = run_in_threads(THREADS, publish_an_edit)
     assert errors == []
     assert connection.vendor == "postgresql"
     duplicates = (

@@ -151,14 +151,6 @@ class LibraryStep(models.Model):
             kwargs["update_fields"] = {*update_fields, "search_text", "sync_hash"}
         super().save(*args, **kwargs)
 
-    @property
-    def instructions(self) -> str:
-        return (self.content or {}).get("instructions") or ""
-
-    @property
-    def group_label(self) -> str | None:
-        return (self.content or {}).get("group_label")
-
 
 class StepRating(models.Model):
     """One user's 1–5 score for a library entry; a second rating replaces the first."""

@@ -62,3 +62,16 @@ def test_refuses_an_unparseable_boolean():
     result = run_manage("check", DEBUG="maybe")
     assert result.returncode != 0
     assert "DEBUG must be a boolean" in result.stderr
+
+
+def test_manage_py_without_any_environment_is_a_development_machine():
+    result = run_manage("makemigrations", "--check", "--dry-run")
+    assert result.returncode == 0, result.stderr
+    assert "No changes detected" in result.stdout
+
+
+def test_a_configuration_error_is_reported_plainly_for_any_command():
+    result = run_manage("makemigrations", "--check", "--dry-run", DEBUG="0")
+    assert result.returncode != 0
+    assert "Configuration error: SECRET_KEY must be set when DEBUG is off." in result.stderr
+    assert "AppRegistryNotReady" not in result.stderr

@@ -156,15 +156,6 @@ class RateSerializer(serializers.Serializer):
     score = serializers.IntegerField(min_value=1, max_value=5)
 
 
-class TokenRequestSerializer(serializers.Serializer):
-    username = serializers.CharField(max_length=150)
-    password = serializers.CharField(max_length=4096, trim_whitespace=False, style={"input_type": "password"})
-
-
-class TokenSerializer(serializers.Serializer):
-    token = serializers.CharField(read_only=True)
-
-
 class StepRevisionSerializer(serializers.ModelSerializer):
     content = StoredStepContentSerializer(read_only=True)
 

@@ -1,21 +1,27 @@
 # The two commands a new machine needs: `make run` and `make test`.
 VENV ?= .venv
 PY := $(VENV)/bin/python
+# Two stamps: running the app needs only the runtime packages; tests need the tooling too.
+RUN_STAMP := $(VENV)/.installed-runtime
 STAMP := $(VENV)/.installed
 TEST_ENV := DJANGO_SETTINGS_MODULE=config.test_settings
 
 .PHONY: run test lint check browser-deps serve bench loadtest clean
 
-$(STAMP): requirements.txt requirements-dev.txt
-	python3 -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet -r requirements-dev.txt
+$(RUN_STAMP): requirements.txt
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $(RUN_STAMP)
+
+$(STAMP): $(RUN_STAMP) requirements-dev.txt
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $(STAMP)
 
 ## run: set up, migrate SQLite, load demo data and serve on http://127.0.0.1:8000
-run: $(STAMP)
+run: $(RUN_STAMP)
 	DEBUG=1 $(PY) manage.py migrate --noinput
 	DEBUG=1 $(PY) manage.py load_demo_data
+	@echo "Open http://127.0.0.1:8000/ and sign in with one of the users above (Ctrl+C stops the server)."
 	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
 
 ## test: lint, system checks, migration check and the whole test suite (browser tests included)
@@ -24,7 +30,7 @@ test: $(STAMP) browser-deps lint check
 
 ## serve: production mode: migrate, collect static files, gunicorn with several workers.
 ## Needs SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL (and CACHE_URL for Redis) in the environment.
-serve: $(STAMP)
+serve: $(RUN_STAMP)
 	$(PY) manage.py check --deploy --fail-level WARNING
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput --verbosity 0

@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from config.text import find_bad_strings
+
 MAX_NODES = 20_000
 MAX_DEPTH = 100
 MAX_ID_LENGTH = 255
@@ -368,6 +370,10 @@ def parse_tree_structure(structure: Any, tree_type: str, *, require_titles: bool
     errors = _Collector()
     if not isinstance(structure, dict):
         raise TreeStructureError([StructureError("", "the structure must be a JSON object")])
+    # First, and for every string and key: what follows may echo ids and keys in messages.
+    bad_strings = find_bad_strings(structure)
+    if bad_strings:
+        raise TreeStructureError([StructureError(path, message) for path, message in bad_strings])
     expected_key = "root" if tree_type == TROUBLESHOOTING else "steps"
     for key in structure:
         if key != expected_key:

@@ -6,7 +6,7 @@ RUN_STAMP := $(VENV)/.installed-runtime
 STAMP := $(VENV)/.installed
 TEST_ENV := DJANGO_SETTINGS_MODULE=config.test_settings
 
-.PHONY: run test lint check browser-deps serve bench loadtest clean
+.PHONY: run test lint check audit-demo browser-deps serve bench loadtest clean
 
 $(RUN_STAMP): requirements.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -24,8 +24,9 @@ run: $(RUN_STAMP)
 	@echo "Open http://127.0.0.1:8000/ and sign in with one of the users above (Ctrl+C stops the server)."
 	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
 
-## test: lint, system checks, migration check and the whole test suite (browser tests included)
-test: $(STAMP) browser-deps lint check
+## test: lint, system checks, migration check, the data audit of the demo data and the whole
+## test suite (browser tests included)
+test: $(STAMP) browser-deps lint check audit-demo
 	$(TEST_ENV) $(VENV)/bin/pytest $(PYTEST_ARGS)
 
 ## serve: production mode: migrate, collect static files, gunicorn with several workers.
@@ -51,6 +52,15 @@ lint: $(STAMP)
 check: $(STAMP)
 	$(TEST_ENV) $(PY) manage.py check
 	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run
+
+# The demo data, loaded into a throwaway SQLite database, must pass `audit_data` (whatever
+# DATABASE_URL says: this checks the data the demo writes, not the engine).
+audit-demo: $(STAMP)
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	export DATABASE_URL="sqlite:///$$tmp/audit.sqlite3" && \
+	$(TEST_ENV) $(PY) manage.py migrate --noinput --verbosity 0 && \
+	$(TEST_ENV) $(PY) manage.py load_demo_data > /dev/null && \
+	$(TEST_ENV) $(PY) manage.py audit_data
 
 # Browser tests drive Debian's Chromium; install it when missing and we are allowed to.
 browser-deps:

@@ -10,12 +10,15 @@ from accounts.tests.factories import AccountFactory, UserFactory
 
 def pytest_collection_modifyitems(config, items):
     """Deselect (never skip) tests whose service is not configured: PostgreSQL-only behaviour
-    on SQLite, and the shared Redis cache when CACHE_URL is unset. CI configures both."""
+    on SQLite, SQLite-only storage quirks on PostgreSQL, and the shared Redis cache when
+    CACHE_URL is unset. CI configures both."""
     from django.db import connection
 
     unavailable = set()
     if connection.vendor != "postgresql":
         unavailable.add("postgresql")
+    if connection.vendor != "sqlite":
+        unavailable.add("sqlite")
     if not os.environ.get("CACHE_URL"):
         unavailable.add("redis")
     if not unavailable:

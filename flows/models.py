@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Account
+from config.versioning import bump_version_kwargs, read_version
 from flows.tree_structure import linked_library_step_ids
 
 
@@ -96,6 +97,8 @@ class Tree(models.Model):
     # Library entries this flow's nodes were inserted from (derived from tree_structure on
     # save), so "which flows use this entry" never has to read whole structures.
     linked_step_ids = models.JSONField(default=list, blank=True, editable=False)
+    # Bumped in the UPDATE of every save (API, editor, admin, shell); the API's ETag.
+    version = models.PositiveIntegerField(default=1, db_default=1, editable=False)
 
     objects = TreeQuerySet.as_manager()
 
@@ -131,12 +134,21 @@ class Tree(models.Model):
             update_fields = kwargs.get("update_fields")
             if update_fields is not None:
                 kwargs["update_fields"] = {*update_fields, "linked_step_ids"}
+        previous_version = self.version
+        bump = not self._state.adding
+        if bump:
+            kwargs = bump_version_kwargs(self, kwargs)
         try:
             # post_save receivers (the library sync) run inside this transaction, so a
             # failing sync rolls the save back: publishing and syncing commit together.
             with transaction.atomic(using=kwargs.get("using")):
                 super().save(*args, **kwargs)
+                if bump:
+                    self.version = read_version(self, using=kwargs.get("using"))
             self._saved_state = self._state_being_saved
+        except BaseException:
+            self.version = previous_version
+            raise
         finally:
             self._state_being_saved = None
 

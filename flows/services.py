@@ -1,4 +1,11 @@
-"""Writes to flows. Every status change goes through `Tree.save()`, so the library sync sees it."""
+"""Writes to flows. Every status change goes through `Tree.save()`, so the library sync sees it.
+
+Each write locks the tree's row and re-reads it *before* deciding anything (publish or retire,
+what changed), then saves only the fields it changed: a concurrent write is either fully
+before or fully after it, and never undone by a stale copy of the row.
+"""
+
+from typing import Any
 
 from django.db import transaction
 
@@ -6,28 +13,39 @@ from flows.models import Tree, TreeStatus
 from flows.tree_structure import parse_tree_structure
 
 
+def _lock(tree: Tree) -> Tree:
+    """Locks `tree`'s row for this transaction and reloads it in place (callers keep their object)."""
+    tree.refresh_from_db(from_queryset=Tree.objects.select_for_update())
+    return tree
+
+
+def _save_changes(tree: Tree, fields: dict[str, Any]) -> Tree:
+    """Sets `fields` on the locked `tree` and saves only those that differ (plus derived ones)."""
+    changed = [name for name, value in fields.items() if getattr(tree, name) != value]
+    for name in changed:
+        setattr(tree, name, fields[name])
+    if changed:
+        tree.save(update_fields=changed)
+    return tree
+
+
 @transaction.atomic
 def tree_publish(*, tree: Tree) -> Tree:
     """Publishes `tree`; raises TreeStructureError (and changes nothing) if it is not fit to publish."""
+    _lock(tree)
     parse_tree_structure(tree.tree_structure, tree.tree_type, require_titles=True)
-    tree.status = TreeStatus.PUBLISHED
-    tree.save()
-    return tree
+    return _save_changes(tree, {"status": TreeStatus.PUBLISHED})
 
 
 @transaction.atomic
 def tree_set_active(*, tree: Tree, active: bool) -> Tree:
     """Deactivates (retiring its library entries) or reactivates (re-syncing if published) `tree`."""
-    tree.is_active = active
-    tree.save()
-    return tree
+    return _save_changes(_lock(tree), {"is_active": active})
 
 
 @transaction.atomic
 def tree_archive(*, tree: Tree) -> Tree:
-    tree.status = TreeStatus.ARCHIVED
-    tree.save()
-    return tree
+    return _save_changes(_lock(tree), {"status": TreeStatus.ARCHIVED})
 
 
 @transaction.atomic
@@ -41,8 +59,12 @@ def tree_create(*, author, **fields) -> Tree:
 
 @transaction.atomic
 def tree_update(*, tree: Tree, **fields) -> Tree:
-    """Saves changed fields; publishing, deactivating or archiving here syncs the library."""
-    for name, value in fields.items():
-        setattr(tree, name, value)
-    tree.save()
-    return tree
+    """Saves the given fields that differ from the locked, current row; publishing,
+    deactivating or archiving here syncs the library (decided on that current row)."""
+    return _save_changes(_lock(tree), fields)
+
+
+@transaction.atomic
+def tree_delete(*, tree: Tree) -> None:
+    """Deletes `tree`; its synced entries are retired first (steplibrary's pre_delete receiver)."""
+    _lock(tree).delete()

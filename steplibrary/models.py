@@ -5,11 +5,12 @@ import json
 import uuid
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Account
+from config.versioning import bump_version_kwargs, read_version
 from flows.models import Tree
 
 
@@ -102,6 +103,9 @@ class LibraryStep(models.Model):
     # source revision its owner chose to ignore.
     forked_from_revision = models.PositiveIntegerField(null=True, blank=True)
     upstream_dismissed_revision = models.PositiveIntegerField(null=True, blank=True)
+    # Bumped by every write to the entry's own row (API, admin, sync upsert, retire, fork
+    # tracking), never by the counters (usage, ratings): those are not edits. The API's ETag.
+    version = models.PositiveIntegerField(default=1, db_default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -149,7 +153,18 @@ class LibraryStep(models.Model):
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
             kwargs["update_fields"] = {*update_fields, "search_text", "sync_hash"}
-        super().save(*args, **kwargs)
+        previous_version = self.version
+        bump = not self._state.adding
+        if bump:
+            kwargs = bump_version_kwargs(self, kwargs)
+        try:
+            with transaction.atomic(using=kwargs.get("using")):
+                super().save(*args, **kwargs)
+                if bump:
+                    self.version = read_version(self, using=kwargs.get("using"))
+        except BaseException:
+            self.version = previous_version
+            raise
 
 
 class StepRating(models.Model):

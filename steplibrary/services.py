@@ -3,11 +3,11 @@
 import copy
 
 from django.db import transaction
-from django.db.models import Avg, Count, F, Q, QuerySet
+from django.db.models import Avg, Count, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from flows.models import TreeStatus
-from steplibrary.models import LibraryStep, StepRating, StepType, Visibility
+from steplibrary.models import LibraryStep, StepRating, StepRevision, StepType, Visibility
 from steplibrary.revisions import revision_record, step_current_revision
 
 
@@ -32,39 +32,66 @@ def step_create(
     return step
 
 
+def _lock(step: LibraryStep) -> LibraryStep:
+    """Locks `step`'s row for this transaction and reloads it in place."""
+    step.refresh_from_db(from_queryset=LibraryStep.objects.select_for_update())
+    return step
+
+
 @transaction.atomic
 def step_update(*, step: LibraryStep, user=None, **fields) -> LibraryStep:
     """Changes a manual entry's own fields (callers have checked it is not synced).
 
-    `content` is merged into the existing content, so a partial update keeps the rest.
+    The row is locked and re-read first; `content` is merged into the *current* content, so a
+    partial update keeps the rest; only fields that differ are written.
     """
+    _lock(step)
     if "content" in fields:
         fields["content"] = {**(step.content or {}), **fields["content"]}
-    for name, value in fields.items():
-        setattr(step, name, value)
-    step.save()
-    revision_record(step=step, user=user)
+    changed = [name for name, value in fields.items() if getattr(step, name) != value]
+    for name in changed:
+        setattr(step, name, fields[name])
+    if changed:
+        step.save(update_fields=changed)
+        revision_record(step=step, user=user)
     return step
 
 
+@transaction.atomic
 def step_delete(*, step: LibraryStep) -> None:
     """Soft-deletes: forks keep their provenance and the entry can be restored in admin."""
-    LibraryStep.objects.filter(pk=step.pk).update(is_active=False, updated_at=timezone.now())
+    LibraryStep.objects.filter(pk=step.pk, is_active=True).update(
+        is_active=False, updated_at=timezone.now(), version=F("version") + 1
+    )
 
 
+def _source_snapshot(step: LibraryStep) -> dict:
+    """The entry's title, type, content and current revision number, read in ONE statement:
+    one snapshot, so a publish committing meanwhile cannot pair new numbers with old content."""
+    revision = StepRevision.objects.filter(step=OuterRef("pk")).order_by("-number").values("number")[:1]
+    return (
+        LibraryStep.objects.filter(pk=step.pk)
+        .annotate(current_revision=Subquery(revision))
+        .values("title", "step_type", "content", "current_revision")
+        .get()
+    )
+
+
+@transaction.atomic
 def step_fork(
     *, step: LibraryStep, user, visibility: str = Visibility.PRIVATE, title: str | None = None
 ) -> LibraryStep:
     """A personal, editable copy of `step` that remembers where (and which revision) it came from."""
+    source = _source_snapshot(step)
     fork = LibraryStep.objects.create(
-        title=title or step.title,
-        step_type=step.step_type,
-        content=copy.deepcopy(step.content),
+        title=title or source["title"],
+        step_type=source["step_type"],
+        content=copy.deepcopy(source["content"]),
         visibility=visibility,
         created_by=user,
         account=user.account,
         forked_from=step,
-        forked_from_revision=step_current_revision(step),
+        forked_from_revision=source["current_revision"] or 0,
     )
     revision_record(step=fork, user=user)
     return fork
@@ -114,4 +141,6 @@ def steps_set_active(*, steps: QuerySet[LibraryStep], active: bool) -> int:
         # A synced entry belongs to its flow: it only returns while the flow is published and active.
         source_live = Q(source_tree__status=TreeStatus.PUBLISHED, source_tree__is_active=True)
         steps = steps.filter(Q(is_flow_synced=False) | source_live)
-    return steps.filter(is_active=not active).update(is_active=active, updated_at=timezone.now())
+    return steps.filter(is_active=not active).update(
+        is_active=active, updated_at=timezone.now(), version=F("version") + 1
+    )

@@ -11,7 +11,7 @@ import logging
 from dataclasses import asdict, dataclass, field
 
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, F
 from django.utils import timezone
 
 from flows.models import Tree, TreeType
@@ -152,7 +152,7 @@ def steps_sync_from_tree(*, tree: Tree) -> SyncResult:
     if result.deactivated:
         # Every entry the upsert wrote carries this sync's timestamp; the rest are gone nodes.
         LibraryStep.objects.synced_from(tree).filter(is_active=True).exclude(last_synced_at=synced_at).update(
-            is_active=False, updated_at=synced_at
+            is_active=False, updated_at=synced_at, version=F("version") + 1
         )
     if result.created or result.updated:
         revisions_record_for_sync(tree=tree, synced_at=synced_at)
@@ -234,7 +234,7 @@ def steps_deactivate_for_tree(*, tree: Tree) -> int:
     tells those who forked or use them."""
     active = LibraryStep.objects.synced_from(tree).filter(is_active=True)
     retired = dict(active.values_list("id", "title"))
-    count = active.update(is_active=False, updated_at=timezone.now())
+    count = active.update(is_active=False, updated_at=timezone.now(), version=F("version") + 1)
     updates_notify(tree=tree, changed={}, retired=retired)
     logger.info("library retire tree=%s deactivated=%d", tree.pk, count)
     return count

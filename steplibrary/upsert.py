@@ -7,7 +7,8 @@ queries. Sending every row as one JSON parameter and expanding it in the databas
 for any flow size, and is the fastest form on both.
 
 The conflict clause updates only what a publish owns and never touches `id`,
-`usage_count`, ratings, `created_at` or `created_by`.
+`usage_count`, ratings, `created_at` or `created_by`; it bumps `version` only for entries
+that really changed (or come back from retirement).
 """
 
 import json
@@ -59,7 +60,7 @@ def _insert_columns() -> str:
         "id", "title", "step_type", "content", "visibility", "created_by", "account",
         "usage_count", "rating_count", "rating_avg", "is_active", "is_flow_synced",
         "source_tree", "source_node_id", "last_synced_at", "forked_from", "created_at", "updated_at",
-        "search_text", "sync_hash",
+        "search_text", "sync_hash", "version",
     ]  # fmt: skip
     return ", ".join(_column(name) for name in names)
 
@@ -78,9 +79,14 @@ def _conflict_clause(table: str, distinct: str) -> str:
         f"{_column('updated_at')} = CASE WHEN {changed} THEN excluded.{_column('updated_at')} "
         f"ELSE {table}.{_column('updated_at')} END"
     )
+    # The same test bumps the version, in this statement: an unchanged entry keeps its ETag.
+    version = (
+        f"{_column('version')} = CASE WHEN {changed} THEN {table}.{_column('version')} + 1 "
+        f"ELSE {table}.{_column('version')} END"
+    )
     return (
         f"ON CONFLICT ({_column('source_tree')}, {_column('source_node_id')}) "
-        f"DO UPDATE SET {assignments}, {updated_at}"
+        f"DO UPDATE SET {assignments}, {updated_at}, {version}"
     )
 
 
@@ -89,7 +95,7 @@ def _postgresql_sql(table: str) -> str:
     return (
         f"INSERT INTO {table} ({_insert_columns()}) "  # noqa: S608
         "SELECT r.id, r.title, r.step_type, r.content, r.visibility, %s, %s, 0, 0, 0, TRUE, TRUE, "
-        "%s, r.node_id, %s, NULL, %s, %s, r.search_text, r.sync_hash "
+        "%s, r.node_id, %s, NULL, %s, %s, r.search_text, r.sync_hash, 1 "
         "FROM jsonb_to_recordset(%s::jsonb) AS r(id uuid, node_id text, title text, "
         "step_type text, content jsonb, visibility text, search_text text, sync_hash text) "
         # A fixed row order means concurrent upserts of one flow take row locks in one order.
@@ -105,7 +111,7 @@ def _sqlite_sql(table: str) -> str:
         f"INSERT INTO {table} ({_insert_columns()}) "  # noqa: S608
         f"SELECT {field('id')}, {field('title')}, {field('step_type')}, {field('content')}, "
         f"{field('visibility')}, %s, %s, 0, 0, 0, TRUE, TRUE, %s, {field('node_id')}, %s, NULL, %s, %s, "
-        f"{field('search_text')}, {field('sync_hash')} "
+        f"{field('search_text')}, {field('sync_hash')}, 1 "
         # `WHERE true` resolves SQLite's parsing ambiguity between a join's ON and ON CONFLICT.
         f"FROM json_each(%s) AS r WHERE true ORDER BY {field('node_id')} {_conflict_clause(table, 'IS NOT')}"
     )

@@ -29,8 +29,9 @@ class TreeListSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
             "published_at",
+            "version",
         ]
-        read_only_fields = ["id", "created_at", "updated_at", "published_at"]
+        read_only_fields = ["id", "created_at", "updated_at", "published_at", "version"]
 
 
 class SyncResultSerializer(serializers.Serializer):

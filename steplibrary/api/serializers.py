@@ -74,6 +74,7 @@ class LibraryStepSerializer(serializers.ModelSerializer):
             "upstream_changed",
             "source_retired",
             "can_edit",
+            "version",
             "created_at",
             "updated_at",
         ]
@@ -91,6 +92,7 @@ class LibraryStepSerializer(serializers.ModelSerializer):
             "last_synced_at",
             "forked_from",
             "forked_from_revision",
+            "version",
             "created_at",
             "updated_at",
         ]
@@ -128,6 +130,7 @@ class LibraryStepSerializer(serializers.ModelSerializer):
             "upstream_changed": upstream_changed,
             "source_retired": source_retired,
             "can_edit": bool(user_id and not step.is_flow_synced and step.created_by_id == user_id),
+            "version": step.version,
             "created_at": as_datetime(step.created_at),
             "updated_at": as_datetime(step.updated_at),
         }

@@ -1,7 +1,8 @@
 """The step API: list/search, manual entries, and fork / rate / use on anything visible."""
 
+from django.db import transaction
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
@@ -9,6 +10,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from config.concurrency import IF_MATCH_PARAMETER, PRECONDITION_FAILED_RESPONSE, ConditionalWriteMixin
 from config.throttling import WriteRateThrottle
 from flows.api.permissions import CanChangeTree
 from flows.models import Tree
@@ -42,8 +44,19 @@ from steplibrary.sync import steps_preview_sync
 from steplibrary.updates import updates_for, updates_mark_read
 from steplibrary.usage import trees_using_steps
 
+_WRITE_ERRORS = {400: None, 403: None, 404: None, 412: PRECONDITION_FAILED_RESPONSE, 429: None}
 
-class LibraryStepViewSet(viewsets.ModelViewSet):
+
+@extend_schema_view(
+    update=extend_schema(
+        parameters=[IF_MATCH_PARAMETER], responses={200: LibraryStepSerializer, **_WRITE_ERRORS}
+    ),
+    partial_update=extend_schema(
+        parameters=[IF_MATCH_PARAMETER], responses={200: LibraryStepSerializer, **_WRITE_ERRORS}
+    ),
+    destroy=extend_schema(parameters=[IF_MATCH_PARAMETER], responses={204: None, **_WRITE_ERRORS}),
+)
+class LibraryStepViewSet(ConditionalWriteMixin, viewsets.ModelViewSet):
     serializer_class = LibraryStepSerializer
     filterset_class = LibraryStepFilterSet
     permission_classes = [IsAuthenticated, CanChangeStep]
@@ -65,14 +78,16 @@ class LibraryStepViewSet(viewsets.ModelViewSet):
         return self._fresh(step, status.HTTP_201_CREATED)
 
     def update(self, request, *args, **kwargs):
-        step = self.get_object()
-        serializer = self.get_serializer(step, data=request.data, partial=kwargs.get("partial", False))
-        serializer.is_valid(raise_exception=True)
-        step_update(step=step, user=request.user, **serializer.validated_data)
+        with transaction.atomic():
+            step = self.get_object_for_write()
+            serializer = self.get_serializer(step, data=request.data, partial=kwargs.get("partial", False))
+            serializer.is_valid(raise_exception=True)
+            step_update(step=step, user=request.user, **serializer.validated_data)
         return self._fresh(step)
 
     def destroy(self, request, *args, **kwargs):
-        step_delete(step=self.get_object())
+        with transaction.atomic():
+            step_delete(step=self.get_object_for_write())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(request=ForkSerializer, responses={201: LibraryStepSerializer})

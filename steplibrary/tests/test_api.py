@@ -203,6 +203,7 @@ class TestMassAssignment:
         "created_at": "2020-01-01T00:00:00Z",
         "updated_at": "2020-01-01T00:00:00Z",
         "id": "6f0e5b7c-6a35-4c7a-9a53-0d3c2b1f8e11",
+        "version": 99,
     }
 
     @pytest.mark.parametrize("field", sorted(READ_ONLY))
@@ -223,6 +224,7 @@ class TestMassAssignment:
         assert step.forked_from is None and step.is_active
         assert str(step.pk) != self.READ_ONLY["id"]
         assert step.created_at.year > 2020
+        assert step.version == 1
 
     @pytest.mark.parametrize("field", sorted(READ_ONLY))
     def test_read_only_fields_are_ignored_on_update(self, api, author, field):
@@ -234,7 +236,8 @@ class TestMassAssignment:
         assert response.status_code == 200
         after = LibraryStep.objects.values().get(pk=step.pk)
         changed = {key for key in after if after[key] != before[key]}
-        assert changed <= {"title", "updated_at", "search_text", "sync_hash"}
+        assert changed <= {"title", "updated_at", "search_text", "sync_hash", "version"}
+        assert after["version"] == before["version"] + 1
 
 
 @pytest.mark.django_db

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "accounts",
     "flows",
     "steplibrary",
+    "runs",
 ]
 
 MIDDLEWARE = [
@@ -180,6 +181,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Flows and sessions both have a `status`; name their enums instead of hashing them.
+    "ENUM_NAME_OVERRIDES": {
+        "TreeStatusEnum": "flows.models.TreeStatus",
+        "SessionStatusEnum": "runs.models.SessionStatus",
+        "SessionFinishStatusEnum": "runs.models.FINISHED_STATUS_CHOICES",
+    },
 }
 
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()

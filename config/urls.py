@@ -9,6 +9,7 @@ api_patterns = [
     path("", include("accounts.api.urls")),
     path("", include("flows.api.urls")),
     path("", include("steplibrary.api.urls")),
+    path("", include("runs.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

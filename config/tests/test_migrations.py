@@ -16,12 +16,13 @@ def test_models_and_migrations_agree():
 
 @pytest.mark.django_db(transaction=True)
 def test_migrations_apply_from_zero_and_back():
-    apps = ["steplibrary", "flows", "accounts"]
+    apps = ["runs", "steplibrary", "flows", "accounts"]
     for app in apps:
         call_command("migrate", app, "zero", verbosity=0)
     tables = connection.introspection.table_names()
     assert "steplibrary_librarystep" not in tables
     assert "flows_tree" not in tables
+    assert "runs_session" not in tables
 
     call_command("migrate", verbosity=0)
     tables = connection.introspection.table_names()

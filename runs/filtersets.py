@@ -1,0 +1,29 @@
+"""The one FilterSet for sessions, shared by the API list and the pages."""
+
+import django_filters
+from django import forms
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from runs.models import Participant, Session, SessionStatus
+
+
+class SessionFilterSet(django_filters.FilterSet):
+    tree = django_filters.UUIDFilter(field_name="tree_id")
+    status = django_filters.ChoiceFilter(choices=SessionStatus.choices)
+    mine = django_filters.BooleanFilter(
+        method="filter_mine", widget=forms.NullBooleanSelect, label="Started or joined by me"
+    )
+
+    class Meta:
+        model = Session
+        fields = ["tree", "status", "mine"]
+
+    def filter_mine(self, queryset: QuerySet[Session], name: str, value: bool | None) -> QuerySet[Session]:
+        if value is None:
+            return queryset
+        user = self.request.user if self.request else None
+        if user is None or not user.is_authenticated:
+            return queryset.none() if value else queryset
+        joined = Exists(Participant.objects.filter(session=OuterRef("pk"), user_id=user.pk))
+        rule = Q(started_by_id=user.pk) | Q(joined)
+        return queryset.filter(rule) if value else queryset.exclude(rule)

@@ -93,6 +93,19 @@ if DATABASES["default"]["ENGINE"] not in (
     "django.db.backends.postgresql",
 ):
     raise ImproperlyConfigured("DATABASE_URL must be sqlite:// or postgres://")
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # SQLite has one writer at a time. A deferred transaction that reads, then writes, fails
+    # at once with "database is locked" when another writer got there first; IMMEDIATE takes
+    # the write lock at BEGIN and waits up to `timeout` seconds for it instead. WAL lets
+    # readers go on while one transaction writes.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": env_int("SQLITE_TIMEOUT", 20),
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+    # Tests get a file, not memory: threads in concurrency tests each open a connection,
+    # and only a file is one database for all of them.
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "test-db.sqlite3")}
 
 # A shared cache (Redis) when CACHE_URL is set, so every worker and host agrees on
 # throttling counters; otherwise one process's local memory (development, tests).

@@ -75,3 +75,23 @@ def test_a_configuration_error_is_reported_plainly_for_any_command():
     assert result.returncode != 0
     assert "Configuration error: SECRET_KEY must be set when DEBUG is off." in result.stderr
     assert "AppRegistryNotReady" not in result.stderr
+
+
+def test_sqlite_uses_immediate_transactions_a_busy_timeout_and_wal(tmp_path):
+    script = (
+        "from django.db import connection\n"
+        "cursor = connection.cursor()\n"
+        "cursor.execute('PRAGMA journal_mode')\n"
+        "options = connection.settings_dict['OPTIONS']\n"
+        "print(cursor.fetchone()[0], options['transaction_mode'], options['timeout'])\n"
+    )
+    result = run_manage(
+        "shell",
+        "-c",
+        script,
+        DEBUG="1",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'wal.sqlite3'}",
+        SQLITE_TIMEOUT="7",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1].split() == ["wal", "IMMEDIATE", "7"]

@@ -94,6 +94,10 @@ class TreeStructureError(ValueError):
     def messages(self) -> list[str]:
         return [str(error) for error in self.errors]
 
+    def as_detail(self) -> dict:
+        """The API's 400 body for this error."""
+        return {"tree_structure": self.messages}
+
 
 @dataclass(eq=False)
 class NodeVisit:

@@ -5,9 +5,10 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from flows.admin import TreeAdmin as BaseTreeAdmin
-from flows.models import Tree
+from flows.models import Tree, TreeStatus
 from flows.tree_structure import TreeStructureError
-from steplibrary.models import LibraryStep, StepRating
+from steplibrary.models import LibraryStep, SecretAllowance, StepRating
+from steplibrary.secret_checks import SecretFindingsError, secrets_ensure_tree_allowed
 from steplibrary.services import steps_set_active
 from steplibrary.sync import steps_sync_from_tree
 
@@ -154,13 +155,69 @@ class StepRatingAdmin(admin.ModelAdmin):
     search_fields = ["step__title", "user__username"]
 
 
+@admin.register(SecretAllowance)
+class SecretAllowanceAdmin(admin.ModelAdmin):
+    """Read-only: who marked which secret-scan finding a false positive, and when. Authors
+    record them through the API; the fingerprint is a keyed hash, never the value."""
+
+    list_display = ["kind", "path", "tree", "step", "created_by", "created_at", "fingerprint"]
+    list_filter = [
+        "kind",
+        "created_at",
+        ("tree", admin.RelatedOnlyFieldListFilter),
+        ("created_by", admin.RelatedOnlyFieldListFilter),
+    ]
+    list_select_related = ["tree", "step", "created_by"]
+    search_fields = ["path", "fingerprint", "tree__name", "step__title", "created_by__username"]
+    readonly_fields = [
+        "tree",
+        "step",
+        "path",
+        "node_id",
+        "field",
+        "kind",
+        "fingerprint",
+        "created_by",
+        "created_at",
+    ]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class TreeAdminForm(BaseTreeAdmin.form):
+    def clean(self):
+        cleaned = super().clean()
+        going_live = cleaned.get("status") == TreeStatus.PUBLISHED and cleaned.get("is_active")
+        if going_live and not self.errors:
+            # The save would be refused by the sync; say why next to the structure instead.
+            candidate = Tree(
+                pk=self.instance.pk,
+                name=cleaned.get("name") or "",
+                tree_type=cleaned.get("tree_type"),
+                tree_structure=cleaned.get("tree_structure"),
+            )
+            try:
+                secrets_ensure_tree_allowed(tree=candidate)
+            except SecretFindingsError as error:
+                self.add_error("tree_structure", error.messages)
+        return cleaned
+
+
 admin.site.unregister(Tree)
 
 
 @admin.register(Tree)
 class TreeAdmin(BaseTreeAdmin):
-    """The flow admin, plus the step library's re-sync action."""
+    """The flow admin, plus the step library's re-sync action and the secret check on publish."""
 
+    form = TreeAdminForm
     actions = [*BaseTreeAdmin.actions, "resync"]
 
     @admin.action(description="Re-sync selected flows into the step library", permissions=["change"])

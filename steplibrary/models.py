@@ -245,3 +245,44 @@ class Update(models.Model):
 
     def __str__(self) -> str:
         return self.message
+
+
+class SecretAllowance(models.Model):
+    """An author's word that one secret-scan finding in a flow or an entry is a false positive.
+
+    It holds the finding's fingerprint (a keyed hash of the value and its field's whole
+    text), never the value: once the text changes, the fingerprint changes and the
+    allowance no longer matches anything.
+    """
+
+    tree = models.ForeignKey(
+        Tree, null=True, blank=True, on_delete=models.CASCADE, related_name="secret_allowances"
+    )
+    step = models.ForeignKey(
+        LibraryStep, null=True, blank=True, on_delete=models.CASCADE, related_name="secret_allowances"
+    )
+    # Where the finding was when it was allowed (e.g. `steps[3].commands[0].code`); the node
+    # id and the field within the node are what the fingerprint is bound to.
+    path = models.TextField()
+    node_id = models.CharField(max_length=255, blank=True, default="")
+    field = models.CharField(max_length=255)
+    kind = models.CharField(max_length=100)
+    fingerprint = models.CharField(max_length=64)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(tree__isnull=False, step__isnull=True) | Q(tree__isnull=True, step__isnull=False),
+                name="secretallowance_one_owner",
+            ),
+            models.UniqueConstraint(fields=["tree", "fingerprint"], name="secretallowance_unique_tree"),
+            models.UniqueConstraint(fields=["step", "fingerprint"], name="secretallowance_unique_step"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} at {self.path} allowed"

@@ -6,9 +6,19 @@ from django.db import transaction
 from django.db.models import Avg, Count, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from flows.models import TreeStatus
-from steplibrary.models import LibraryStep, StepRating, StepRevision, StepType, Visibility
+from flows.models import Tree, TreeStatus
+from steplibrary.models import LibraryStep, SecretAllowance, StepRating, StepRevision, StepType, Visibility
 from steplibrary.revisions import revision_record, step_current_revision
+from steplibrary.secret_checks import (
+    secrets_ensure_step_allowed,
+    step_secret_findings,
+    tree_secret_findings,
+)
+from steplibrary.secret_scan import SecretFinding
+
+
+class NoSuchFinding(ValueError):
+    """An allowance was asked for a finding the scan does not report (text changed, or forged)."""
 
 
 def step_create(
@@ -19,7 +29,11 @@ def step_create(
     step_type: str = StepType.ACTION,
     visibility: str = Visibility.PRIVATE,
 ) -> LibraryStep:
-    """A manual entry, owned by `user` and shared with their team when visibility says so."""
+    """A manual entry, owned by `user` and shared with their team when visibility says so.
+
+    A shared entry (team or public) with a suspected secret raises SecretFindingsError: a new
+    entry has no allowances yet, so such an entry starts private."""
+    secrets_ensure_step_allowed(title=title, content=content, visibility=visibility)
     step = LibraryStep.objects.create(
         title=title,
         step_type=step_type,
@@ -52,6 +66,9 @@ def step_update(*, step: LibraryStep, user=None, **fields) -> LibraryStep:
     for name in changed:
         setattr(step, name, fields[name])
     if changed:
+        secrets_ensure_step_allowed(
+            title=step.title, content=step.content, visibility=step.visibility, step=step
+        )
         step.save(update_fields=changed)
         revision_record(step=step, user=user)
     return step
@@ -81,8 +98,13 @@ def _source_snapshot(step: LibraryStep) -> dict:
 def step_fork(
     *, step: LibraryStep, user, visibility: str = Visibility.PRIVATE, title: str | None = None
 ) -> LibraryStep:
-    """A personal, editable copy of `step` that remembers where (and which revision) it came from."""
+    """A personal, editable copy of `step` that remembers where (and which revision) it came from.
+
+    A fork shared with the team or the public is scanned like a new manual entry."""
     source = _source_snapshot(step)
+    secrets_ensure_step_allowed(
+        title=title or source["title"], content=source["content"], visibility=visibility
+    )
     fork = LibraryStep.objects.create(
         title=title or source["title"],
         step_type=source["step_type"],
@@ -106,6 +128,7 @@ def step_upstream_accept(*, fork: LibraryStep, user) -> LibraryStep:
     fork.content = copy.deepcopy(source.content)
     fork.forked_from_revision = step_current_revision(source)
     fork.upstream_dismissed_revision = None
+    secrets_ensure_step_allowed(title=fork.title, content=fork.content, visibility=fork.visibility, step=fork)
     fork.save()
     revision_record(step=fork, user=user)
     return fork
@@ -144,3 +167,55 @@ def steps_set_active(*, steps: QuerySet[LibraryStep], active: bool) -> int:
     return steps.filter(is_active=not active).update(
         is_active=active, updated_at=timezone.now(), version=F("version") + 1
     )
+
+
+def _allowance_for(
+    findings: list[tuple[SecretFinding, bool]], *, path: str, fingerprint: str, user, **owner
+) -> tuple[SecretAllowance, bool]:
+    finding = next(
+        (found for found, _ in findings if found.path == path and found.fingerprint == fingerprint), None
+    )
+    if finding is None:
+        raise NoSuchFinding(path)
+    return SecretAllowance.objects.get_or_create(
+        fingerprint=finding.fingerprint,
+        **owner,
+        defaults={
+            "path": finding.path,
+            "node_id": finding.node_id,
+            "field": finding.field,
+            "kind": finding.kind,
+            "created_by": user,
+        },
+    )
+
+
+@transaction.atomic
+def tree_secret_allow(
+    *, tree: Tree, user, path: str, fingerprint: str, tree_structure=None, name: str | None = None
+) -> tuple[SecretAllowance, bool]:
+    """Records that the finding at `path` with `fingerprint` is a false positive; returns the
+    allowance and whether it is new. The finding is looked up in `tree_structure` (what the
+    editor is about to publish) or in the saved flow; raises NoSuchFinding if it is not there,
+    TreeStructureError if the structure is invalid."""
+    # Takes turns with a publish of the same flow, which reads allowances under this lock.
+    Tree.objects.select_for_update().filter(pk=tree.pk).values_list("pk", flat=True).first()
+    if tree_structure is not None:
+        tree.tree_structure = tree_structure
+    if name is not None:
+        tree.name = name
+    findings = tree_secret_findings(tree=tree)
+    return _allowance_for(findings, path=path, fingerprint=fingerprint, user=user, tree=tree)
+
+
+@transaction.atomic
+def step_secret_allow(
+    *, step: LibraryStep, user, path: str, fingerprint: str, title: str | None = None, content=None
+) -> tuple[SecretAllowance, bool]:
+    """The same for a manual entry or a fork: the finding is looked up in the given title and
+    content (what is about to be saved, merged like `step_update` merges) or the saved ones."""
+    LibraryStep.objects.select_for_update().filter(pk=step.pk).values_list("pk", flat=True).first()
+    merged = {**(step.content or {}), **content} if content is not None else step.content
+    title = title if title is not None else step.title
+    findings = step_secret_findings(title=title, content=merged, step=step)
+    return _allowance_for(findings, path=path, fingerprint=fingerprint, user=user, step=step)

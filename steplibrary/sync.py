@@ -19,6 +19,7 @@ from flows.tree_structure import FlowNode, parse_tree_structure
 from steplibrary.diff import diff_versions, version_of
 from steplibrary.models import LibraryStep, StepType, Visibility, build_search_text
 from steplibrary.revisions import revisions_record_for_sync
+from steplibrary.secret_checks import secrets_ensure_tree_allowed, tree_secret_findings
 from steplibrary.updates import updates_notify
 from steplibrary.upsert import UpsertRow, upsert_synced_entries
 from steplibrary.usage import trees_using_steps
@@ -69,14 +70,18 @@ def _entry_for_node(node: FlowNode, tree: Tree, inherited_visibility: str) -> Up
     )
 
 
+def _parse_for_publish(tree: Tree) -> tuple[list[FlowNode], list[UpsertRow]]:
+    nodes = parse_tree_structure(tree.tree_structure, tree.tree_type, require_titles=True)
+    inherited = resolve_visibility(tree)
+    return nodes, [_entry_for_node(node, tree, inherited) for node in nodes if node.is_synced]
+
+
 def extract_library_entries(tree: Tree) -> list[UpsertRow]:
     """The library entries a published `tree` should have, in document order.
 
     Raises TreeStructureError when the structure is not fit to publish.
     """
-    nodes = parse_tree_structure(tree.tree_structure, tree.tree_type, require_titles=True)
-    inherited = resolve_visibility(tree)
-    return [_entry_for_node(node, tree, inherited) for node in nodes if node.is_synced]
+    return _parse_for_publish(tree)[1]
 
 
 @dataclass
@@ -127,8 +132,11 @@ def _plan(tree: Tree, rows: list[UpsertRow]) -> SyncPlan:
 
 
 def steps_plan_sync_from_tree(*, tree: Tree) -> SyncResult:
-    """What `steps_sync_from_tree` would do now, without writing anything."""
-    return _plan(tree, extract_library_entries(tree)).result
+    """What `steps_sync_from_tree` would do now, without writing anything (and, like it,
+    raises SecretFindingsError for secret findings without an allowance)."""
+    nodes, rows = _parse_for_publish(tree)
+    secrets_ensure_tree_allowed(tree=tree, nodes=nodes)
+    return _plan(tree, rows).result
 
 
 @transaction.atomic
@@ -139,7 +147,11 @@ def steps_sync_from_tree(*, tree: Tree) -> SyncResult:
     """
     # Serialises concurrent syncs of one flow (no-op on SQLite, which has one writer anyway).
     Tree.objects.select_for_update().filter(pk=tree.pk).values_list("pk", flat=True).first()
-    plan = _plan(tree, extract_library_entries(tree))
+    nodes, rows = _parse_for_publish(tree)
+    # Every publish path ends here, so this is where a suspected secret stops a publish
+    # (read after the lock: an allowance being recorded for this flow has committed).
+    secrets_ensure_tree_allowed(tree=tree, nodes=nodes)
+    plan = _plan(tree, rows)
     result = plan.result
     synced_at = timezone.now()
     upsert_synced_entries(
@@ -173,7 +185,7 @@ def steps_sync_from_tree(*, tree: Tree) -> SyncResult:
 def steps_preview_sync(*, tree: Tree, deactivate: bool = False) -> dict:
     """What publishing `tree` as it is in memory (or deactivating it) would do to the library,
     entry by entry, with diffs and who is affected. Writes nothing."""
-    rows = [] if deactivate else extract_library_entries(tree)
+    nodes, rows = ([], []) if deactivate else _parse_for_publish(tree)
     plan = _plan(tree, rows)
     if deactivate:
         plan.created, plan.changed, plan.result = [], {}, SyncResult(deactivated=len(plan.retired))
@@ -214,7 +226,13 @@ def steps_preview_sync(*, tree: Tree, deactivate: bool = False) -> dict:
             for step_id, row in plan.changed.items()
         ],
         "retired": [impact(step_id) for step_id in plan.retired],
+        "secret_findings": [] if deactivate else _secret_findings(tree, nodes),
     }
+
+
+def _secret_findings(tree: Tree, nodes: list[FlowNode]) -> list[dict]:
+    found = tree_secret_findings(tree=tree, nodes=nodes)
+    return [finding.as_dict(allowed=allowed) for finding, allowed in found]
 
 
 _VERSION_FIELDS = ("id", "title", "step_type", "visibility", "content", "source_node_id")

@@ -3,6 +3,7 @@
 from django.db import transaction
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status, viewsets
+from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
@@ -13,6 +14,7 @@ from flows.api.serializers import TreeListSerializer, TreeSerializer
 from flows.filtersets import TreeFilterSet
 from flows.models import Tree
 from flows.services import tree_create, tree_delete, tree_update
+from flows.tree_structure import TreeStructureError
 
 _WRITE_ERRORS = {400: None, 403: None, 404: None, 412: PRECONDITION_FAILED_RESPONSE, 429: None}
 
@@ -42,7 +44,10 @@ class TreeViewSet(ConditionalWriteMixin, viewsets.ModelViewSet):
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        tree = tree_create(author=request.user, **serializer.validated_data)
+        try:
+            tree = tree_create(author=request.user, **serializer.validated_data)
+        except TreeStructureError as error:  # refused by the library sync (e.g. a suspected secret)
+            raise ValidationError(error.as_detail()) from None
         return Response(self.get_serializer(tree).data, status=status.HTTP_201_CREATED)
 
     def update(self, request, *args, **kwargs):
@@ -50,7 +55,10 @@ class TreeViewSet(ConditionalWriteMixin, viewsets.ModelViewSet):
             tree = self.get_object_for_write()
             serializer = self.get_serializer(tree, data=request.data, partial=kwargs.get("partial", False))
             serializer.is_valid(raise_exception=True)
-            tree = tree_update(tree=tree, **serializer.validated_data)
+            try:
+                tree = tree_update(tree=tree, **serializer.validated_data)
+            except TreeStructureError as error:  # refused by the library sync (e.g. a suspected secret)
+                raise ValidationError(error.as_detail()) from None
         return Response(self.get_serializer(tree).data)
 
     def destroy(self, request, *args, **kwargs):

@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from steplibrary.models import LibraryStep, StepRevision, Update, Visibility
+from steplibrary.models import LibraryStep, SecretAllowance, StepRevision, Update, Visibility
 from steplibrary.selectors import upstream_flags
 
 MANAGED_BY_FLOW = "Managed by source flow — fork to customize."
@@ -202,3 +202,81 @@ class TreePreviewSerializer(serializers.Serializer):
     tree_structure = serializers.JSONField(required=False)
     is_public = serializers.BooleanField(required=False)
     name = serializers.CharField(max_length=255, required=False)
+
+
+def _refuse_unstorable(value, path: str = "") -> None:
+    """Lone surrogates and NUL pass JSON parsing but no database stores them: refuse them in
+    any string of the body, keys included, naming where."""
+    stack = [(path, value)]
+    while stack:
+        where, item = stack.pop()
+        if isinstance(item, str):
+            strings = [item]
+        elif isinstance(item, dict):
+            strings = [key for key in item if isinstance(key, str)]
+            stack.extend((f"{where}.{key}" if where else str(key), child) for key, child in item.items())
+        elif isinstance(item, list):
+            strings = []
+            stack.extend((f"{where}[{index}]", child) for index, child in enumerate(item))
+        else:
+            strings = []
+        for text in strings:
+            if "\x00" in text or any("\ud800" <= char <= "\udfff" for char in text):
+                problem = ["contains an invalid character"]
+                raise serializers.ValidationError({where or "non_field_errors": problem})
+
+
+class SecretFindingSerializer(serializers.Serializer):
+    """A suspected secret: where, what kind, a masked hint and its fingerprint; never the value."""
+
+    path = serializers.CharField()
+    node_id = serializers.CharField(allow_blank=True)
+    field = serializers.CharField()
+    kind = serializers.CharField()
+    line = serializers.IntegerField()
+    masked = serializers.CharField()
+    fingerprint = serializers.CharField()
+    allowed = serializers.BooleanField()
+
+
+class SecretAllowanceSerializer(serializers.ModelSerializer):
+    created_by_username = serializers.CharField(source="created_by.username", default=None, read_only=True)
+
+    class Meta:
+        model = SecretAllowance
+        fields = [
+            "id",
+            "path",
+            "node_id",
+            "field",
+            "kind",
+            "fingerprint",
+            "created_by",
+            "created_by_username",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class _SecretAllowRequestSerializer(serializers.Serializer):
+    path = serializers.CharField(max_length=5000, trim_whitespace=False)
+    fingerprint = serializers.RegexField(r"^[0-9a-f]{32}$", max_length=32)
+
+    def to_internal_value(self, data):
+        _refuse_unstorable(data)
+        return super().to_internal_value(data)
+
+
+class TreeSecretAllowRequestSerializer(_SecretAllowRequestSerializer):
+    """Marks a finding of a flow a false positive. `tree_structure` and `name` are what the
+    editor is about to publish (the saved flow when absent): the finding is looked up there."""
+
+    tree_structure = serializers.JSONField(required=False)
+    name = serializers.CharField(max_length=255, required=False)
+
+
+class StepSecretAllowRequestSerializer(_SecretAllowRequestSerializer):
+    """The same for a manual entry or a fork, with the title and content about to be saved."""
+
+    title = serializers.CharField(max_length=255, required=False)
+    content = StepContentSerializer(required=False)

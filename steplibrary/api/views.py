@@ -1,8 +1,10 @@
 """The step API: list/search, manual entries, and fork / rate / use on anything visible."""
 
+from contextlib import contextmanager
+
 from django.db import transaction
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
@@ -22,29 +24,71 @@ from steplibrary.api.serializers import (
     MarkReadSerializer,
     RateSerializer,
     RevisionDiffQuerySerializer,
+    SecretAllowanceSerializer,
     StepRevisionSerializer,
+    StepSecretAllowRequestSerializer,
     TreePreviewSerializer,
+    TreeSecretAllowRequestSerializer,
     UpdateSerializer,
 )
 from steplibrary.diff import diff_versions, version_of
 from steplibrary.filtersets import LibraryStepFilterSet
-from steplibrary.models import LibraryStep, StepRevision, Update
+from steplibrary.models import LibraryStep, SecretAllowance, StepRevision, Update
+from steplibrary.secret_checks import SecretFindingsError
 from steplibrary.selectors import steps_for_display, upstream_flags
 from steplibrary.services import (
+    NoSuchFinding,
     step_create,
     step_delete,
     step_fork,
     step_rate,
     step_record_use,
+    step_secret_allow,
     step_update,
     step_upstream_accept,
     step_upstream_dismiss,
+    tree_secret_allow,
 )
 from steplibrary.sync import steps_preview_sync
 from steplibrary.updates import updates_for, updates_mark_read
 from steplibrary.usage import trees_using_steps
 
 _WRITE_ERRORS = {400: None, 403: None, 404: None, 412: PRECONDITION_FAILED_RESPONSE, 429: None}
+
+
+@contextmanager
+def _secrets_refused():
+    """A manual entry or fork shared with a suspected secret: 400 naming each field's path."""
+    try:
+        yield
+    except SecretFindingsError as error:
+        raise ValidationError(error.as_detail(key=None)) from None
+
+
+NO_SUCH_FINDING = "There is no such finding at this path (has the text changed?)."
+SECRET_ALLOW_ERRORS = {
+    400: OpenApiResponse(description="invalid body, or no such finding at that path"),
+    403: OpenApiResponse(description="you may see but not change it"),
+    404: OpenApiResponse(description="not visible to you"),
+    429: OpenApiResponse(description="throttled"),
+}
+
+
+def _allow(request, allow, serializer_class):
+    """Validates the request and records the allowance: 201 when new, 200 when it existed."""
+    body = serializer_class(data=request.data)
+    body.is_valid(raise_exception=True)
+    try:
+        allowance, created = allow(**body.validated_data)
+    except NoSuchFinding:
+        raise ValidationError({"fingerprint": [NO_SUCH_FINDING]}) from None
+    except TreeStructureError as error:
+        raise ValidationError(error.as_detail()) from None
+    allowance = SecretAllowance.objects.select_related("created_by").get(pk=allowance.pk)
+    return Response(
+        SecretAllowanceSerializer(allowance).data,
+        status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+    )
 
 
 @extend_schema_view(
@@ -74,7 +118,8 @@ class LibraryStepViewSet(ConditionalWriteMixin, viewsets.ModelViewSet):
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        step = step_create(user=request.user, **serializer.validated_data)
+        with _secrets_refused():
+            step = step_create(user=request.user, **serializer.validated_data)
         return self._fresh(step, status.HTTP_201_CREATED)
 
     def update(self, request, *args, **kwargs):
@@ -82,7 +127,8 @@ class LibraryStepViewSet(ConditionalWriteMixin, viewsets.ModelViewSet):
             step = self.get_object_for_write()
             serializer = self.get_serializer(step, data=request.data, partial=kwargs.get("partial", False))
             serializer.is_valid(raise_exception=True)
-            step_update(step=step, user=request.user, **serializer.validated_data)
+            with _secrets_refused():
+                step_update(step=step, user=request.user, **serializer.validated_data)
         return self._fresh(step)
 
     def destroy(self, request, *args, **kwargs):
@@ -96,7 +142,8 @@ class LibraryStepViewSet(ConditionalWriteMixin, viewsets.ModelViewSet):
         source = self.get_object()
         options = ForkSerializer(data=request.data)
         options.is_valid(raise_exception=True)
-        fork = step_fork(step=source, user=request.user, **options.validated_data)
+        with _secrets_refused():
+            fork = step_fork(step=source, user=request.user, **options.validated_data)
         return self._fresh(fork, status.HTTP_201_CREATED)
 
     @extend_schema(request=RateSerializer, responses={200: LibraryStepSerializer})
@@ -187,7 +234,8 @@ class LibraryStepViewSet(ConditionalWriteMixin, viewsets.ModelViewSet):
             raise ValidationError({"detail": "This entry is not a fork."})
         if upstream_flags(fork)[1]:
             raise ValidationError({"detail": "The source was retired; there is nothing to take."})
-        change(fork)
+        with _secrets_refused():
+            change(fork)
         return self._fresh(fork)
 
     @extend_schema(request=None, responses={200: LibraryStepSerializer})
@@ -201,6 +249,29 @@ class LibraryStepViewSet(ConditionalWriteMixin, viewsets.ModelViewSet):
     def upstream_dismiss(self, request, pk=None):
         """Stop showing the source's current revision as a change."""
         return self._upstream_action(request, lambda fork: step_upstream_dismiss(fork=fork))
+
+    @extend_schema(
+        methods=["GET"],
+        request=None,
+        responses={200: SecretAllowanceSerializer(many=True), 404: SECRET_ALLOW_ERRORS[404]},
+    )
+    @extend_schema(
+        methods=["POST"],
+        request=StepSecretAllowRequestSerializer,
+        responses={200: SecretAllowanceSerializer, 201: SecretAllowanceSerializer, **SECRET_ALLOW_ERRORS},
+    )
+    @action(detail=True, methods=["get", "post"], url_path="secret-allowances")
+    def secret_allowances(self, request, pk=None):
+        """Findings of the secret scan that the entry's creator marked as false positives."""
+        step = self.get_object()
+        if request.method == "GET":
+            allowances = step.secret_allowances.select_related("created_by")
+            return Response(SecretAllowanceSerializer(allowances, many=True).data)
+        return _allow(
+            request,
+            lambda **body: step_secret_allow(step=step, user=request.user, **body),
+            StepSecretAllowRequestSerializer,
+        )
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT})
     @action(detail=True, methods=["get"])
@@ -257,6 +328,37 @@ class TreePreviewView(GenericAPIView):
             except TreeStructureError as error:
                 raise ValidationError({"tree_structure": error.messages}) from None
         return Response(steps_preview_sync(tree=tree, deactivate=deactivate))
+
+
+class TreeSecretAllowanceView(GenericAPIView):
+    """/api/trees/{id}/secret-allowances/: findings of the secret scan marked as false positives."""
+
+    serializer_class = SecretAllowanceSerializer
+    permission_classes = [IsAuthenticated, CanChangeTree]
+    throttle_classes = [WriteRateThrottle]
+    queryset = Tree.objects.none()
+
+    def get_queryset(self):
+        return Tree.objects.visible_to(self.request.user)
+
+    @extend_schema(responses={200: SecretAllowanceSerializer(many=True), 404: SECRET_ALLOW_ERRORS[404]})
+    def get(self, request, pk):
+        tree = self.get_object()
+        allowances = tree.secret_allowances.select_related("created_by")
+        return Response(SecretAllowanceSerializer(allowances, many=True).data)
+
+    @extend_schema(
+        request=TreeSecretAllowRequestSerializer,
+        responses={200: SecretAllowanceSerializer, 201: SecretAllowanceSerializer, **SECRET_ALLOW_ERRORS},
+    )
+    def post(self, request, pk):
+        """Marks one finding (its path and fingerprint, as the preview lists it) a false positive."""
+        tree = self.get_object()
+        return _allow(
+            request,
+            lambda **body: tree_secret_allow(tree=tree, user=request.user, **body),
+            TreeSecretAllowRequestSerializer,
+        )
 
 
 class UpdateViewSet(viewsets.ReadOnlyModelViewSet):

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from flows.models import Tree
 from flows.tests.factories import TreeFactory, procedural_structure
-from steplibrary.models import LibraryStep
+from steplibrary.models import LibraryStep, SecretAllowance
 from steplibrary.tests.factories import LibraryStepFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -281,3 +281,38 @@ def test_source_changed_view_diff_accept(open_session, author, outsider):
 
     carol.goto("/updates/")
     expect(page.get_by_text('"Step 1, safer" changed (flow "Shared runbook")')).to_be_visible()
+
+
+def test_editor_shows_secret_findings_and_marks_a_false_positive(open_session, author):
+    structure = procedural_structure(2)
+    structure["steps"][2]["commands"] = [
+        {
+            "language": "bash",
+            "code": "aws configure set aws_access_key_id AKIAZ3MHXQ7V4PDLNS2K",
+            "label": "Key",
+        }
+    ]
+    tree = TreeFactory(author=author, name="Rotate keys", tree_structure=structure)
+    alice = open_session("alice")
+    page = alice.page
+    alice.goto(f"/flows/{tree.pk}/edit/")
+    page.get_by_role("button", name="Publish", exact=True).click()
+
+    card = page.locator('[data-node-id="s2"]')
+    finding = card.locator(".secret-finding")
+    expect(finding).to_contain_text("AWS Access Key in the command 1 code, line 1: AK********2K")
+    expect(page.locator("#form-errors")).to_contain_text("1 suspected secret below")
+    expect(page.locator('[data-node-id="s1"] .secret-finding')).to_have_count(0)
+    alice.screenshot("editor-secret-finding")
+    assert Tree.objects.get(pk=tree.pk).status == "draft"
+
+    finding.get_by_role("button", name="Mark as false positive").click()
+    expect(finding).to_contain_text("Marked false positive")
+    assert any("Publish this AWS Access Key (AK********2K" in dialog for dialog in alice.dialogs)
+    allowance = SecretAllowance.objects.get(tree=tree)
+    assert (allowance.path, allowance.created_by) == ("steps[2].commands[0].code", author)
+
+    page.get_by_role("button", name="Publish", exact=True).click()
+    expect(page.locator(".toast")).to_contain_text("Published: 2 steps added to the library")
+    assert Tree.objects.get(pk=tree.pk).status == "published"
+    assert page.locator(".secret-finding").count() == 0

@@ -21,6 +21,9 @@ const VISIBILITY_OPTIONS = [["", "Inherit from flow"], ["team", "Team only"], ["
 
 let structure = normalize(structuredClone(tree.tree_structure || {}));
 let errorsByNode = new Map();
+// Suspected secrets from the last preview or refused publish: node → findings (path, kind,
+// masked hint, fingerprint, allowed); the flow's own fields (its name) under null.
+let secretsByNode = new Map();
 let dirty = false;
 
 // ---- structure helpers -------------------------------------------------------------
@@ -100,6 +103,60 @@ function nodeErrors(node) {
   return el("ul", { class: "node-errors", role: "alert" }, messages.map((message) => el("li", {}, message)));
 }
 
+const FIELD_NAMES = { title: "title", description: "description", expected_outcome: "expected outcome", answer: "answer", name: "name" };
+
+function fieldName(field) {
+  const command = /^commands(?:\[(\d+)\]\.(code|label))?$/.exec(field);
+  if (command) return command[1] === undefined ? "commands" : `command ${Number(command[1]) + 1} ${command[2]}`;
+  return FIELD_NAMES[field] || field;
+}
+
+function secretFinding(finding) {
+  const text = `${finding.kind} in the ${fieldName(finding.field)}, line ${finding.line}: ${finding.masked}`;
+  return el("li", { class: `secret-finding${finding.allowed ? " allowed" : ""}`, dataset: { path: finding.path } },
+    el("span", {}, text),
+    finding.allowed
+      ? el("span", { class: "badge" }, "Marked false positive")
+      : iconButton("Mark as false positive", () => markFalsePositive(finding)));
+}
+
+function nodeSecrets(node) {
+  const findings = secretsByNode.get(node) || [];
+  if (!findings.length) return null;
+  return el("div", { class: "node-secrets", role: "alert" },
+    el("p", {}, "Looks like a secret: remove it, or mark it as a false positive to publish."),
+    el("ul", {}, findings.map(secretFinding)));
+}
+
+function showSecrets(findings) {
+  secretsByNode = new Map();
+  for (const finding of findings || []) {
+    const node = finding.node_id ? nodeForPath(finding.path) : null;
+    secretsByNode.set(node, [...(secretsByNode.get(node) || []), finding]);
+  }
+}
+
+async function markFalsePositive(finding) {
+  if (!window.confirm(`Publish this ${finding.kind} (${finding.masked}) as it is? Other teams will see it.`)) return;
+  try {
+    await api("POST", `/api/trees/${tree.id}/secret-allowances/`, {
+      path: finding.path,
+      fingerprint: finding.fingerprint,
+      tree_structure: structure,
+      name: fields.name.value,
+    });
+  } catch (error) {
+    toast(error.message, "error");
+    return;
+  }
+  finding.allowed = true;
+  // The refusal messages that named this finding are answered now.
+  errorsByNode.forEach((messages, node) => errorsByNode.set(node, messages.filter((message) => !message.includes(finding.fingerprint))));
+  if (![...secretsByNode.values()].flat().some((item) => !item.allowed)) formErrors.hidden = true;
+  render();
+  toast("Marked as a false positive. Publish again when ready.", "success");
+}
+
 function iconButton(label, onclick, extra = {}) {
   return el("button", { type: "button", class: "small", onclick, ...extra }, label);
 }
@@ -171,6 +228,7 @@ function stepCard(node, index) {
   return el("li", { class: `node card node-${node.type}`, dataset: { nodeId: node.id, nodeType: node.type } },
     el("div", { class: "node-head" }, el("span", { class: `badge kind-${node.type}` }, kind), controls),
     nodeErrors(node),
+    nodeSecrets(node),
     body);
 }
 
@@ -262,6 +320,7 @@ function treeCard(node, parent) {
         }))) : null,
         iconButton("Remove branch", removeBranch, { class: "small danger" }))),
     nodeErrors(node),
+    nodeSecrets(node),
     el("div", { class: "inline" }, typeSelect(node, parent), parent ? textField(node, "answer", "Answer leading here") : null),
     textField(node, "title", node.type === "question" ? "Question" : "Title"),
     textField(node, "description", "Description", { multiline: true }));
@@ -282,6 +341,8 @@ function renderTree() {
 
 function render() {
   root.replaceChildren(...[stepwise ? renderSteps() : renderTree()].flat());
+  const flowSecrets = nodeSecrets(null);
+  document.getElementById("flow-secrets").replaceChildren(...(flowSecrets ? [flowSecrets] : []));
   const published = tree.status === "published";
   buttons.save.textContent = published ? "Save and republish" : "Save draft";
   buttons.publish.hidden = published;
@@ -296,7 +357,9 @@ function render() {
 function showErrors(body) {
   errorsByNode = new Map();
   const general = [];
+  showSecrets(body?.secret_findings);
   for (const [field, messages] of Object.entries(body || {})) {
+    if (field === "secret_findings") continue;
     for (const message of [].concat(messages)) {
       if (field !== "tree_structure") { general.push(`${field}: ${message}`); continue; }
       const node = nodeForPath(String(message).split(":")[0]);
@@ -316,6 +379,7 @@ function showErrors(body) {
 
 function clearErrors() {
   errorsByNode = new Map();
+  secretsByNode = new Map();
   formErrors.hidden = true;
 }
 
@@ -385,6 +449,17 @@ async function confirmImpact(intent, question = null) {
     else toast(error.message, "error");
     return false;
   }
+  showSecrets(preview.secret_findings);
+  const open = (preview.secret_findings || []).filter((finding) => !finding.allowed);
+  if (open.length) {
+    // The server would refuse the publish; show where, and let the author decide.
+    formErrors.replaceChildren(el("p", {}, `${plural(open.length, "suspected secret")} below: remove ${open.length === 1 ? "it" : "them"}, or mark ${open.length === 1 ? "it" : "each"} as a false positive, then publish again.`));
+    formErrors.hidden = false;
+    render();
+    document.querySelector(".node-secrets")?.scrollIntoView({ block: "center" });
+    return false;
+  }
+  render();
   const impact = describeImpact(preview);
   if (!question && !preview.changed.length && !preview.retired.length) return true;
   return window.confirm([question || "Publish?", impact ? `${impact}.` : ""].join(" ").trim());

@@ -5,7 +5,7 @@ from django.contrib import admin, messages
 from django.db.models import Count, Q
 
 from flows.models import Tree, TreeStatus
-from flows.services import tree_archive, tree_publish, tree_set_active
+from flows.services import tree_archive, tree_publish, tree_set_active, tree_update
 from flows.tree_structure import TreeStructureError, parse_tree_structure
 
 
@@ -58,7 +58,7 @@ class TreeAdmin(admin.ModelAdmin):
     search_fields = ["name", "description"]
     raw_id_fields = ["author"]
     autocomplete_fields = ["account"]
-    readonly_fields = ["id", "created_at", "updated_at", "published_at"]
+    readonly_fields = ["id", "version", "created_at", "updated_at", "published_at"]
     actions = ["publish", "deactivate", "reactivate", "archive"]
 
     def get_queryset(self, request):
@@ -72,6 +72,14 @@ class TreeAdmin(admin.ModelAdmin):
                 )
             )
         )
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            super().save_model(request, obj, form, change)
+            return
+        # Only the fields this form changed, applied to the locked, current row: whatever
+        # someone else saved meanwhile in the fields left alone here is not written back.
+        tree_update(tree=obj, **{name: form.cleaned_data[name] for name in form.changed_data})
 
     @admin.display(description="synced entries", ordering="synced_count")
     def synced_entry_count(self, tree: Tree) -> int:

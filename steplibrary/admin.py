@@ -109,6 +109,7 @@ class LibraryStepAdmin(admin.ModelAdmin):
         "rating_count",
         "rating_avg",
         "forked_from",
+        "version",
         "created_at",
         "updated_at",
     ]

@@ -252,3 +252,35 @@ def test_schema_documents_if_match_and_412(author):
 )
 def test_if_match_tags(header, tags):
     assert if_match_tags(header) == tags
+
+
+@pytest.mark.postgresql
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("resource", sorted(RESOURCES))
+def test_two_writers_with_the_same_if_match_one_wins_one_gets_412(author, teammate, resource):
+    """Both load version 1 and save at the same moment: exactly one write lands, the other is
+    refused with the winner's version, and the row shows the winner's change only."""
+    from steplibrary.tests.threads import run_in_threads
+
+    obj = RESOURCES[resource]["make"](author)
+    field = "name" if resource == "tree" else "title"
+    answers: dict[int, object] = {}
+
+    def write(index: int, barrier) -> None:
+        client = client_for(author)
+        barrier.wait(timeout=30)
+        answers[index] = client.patch(
+            RESOURCES[resource]["url"].format(obj.pk),
+            {field: f"Writer {index}"},
+            format="json",
+            headers={"If-Match": '"1"'},
+        )
+
+    assert run_in_threads(2, write) == []
+    codes = sorted(answer.status_code for answer in answers.values())
+    assert codes == [200, 412]
+    winner = next(index for index, answer in answers.items() if answer.status_code == 200)
+    loser = answers[1 - winner]
+    assert loser.json()["version"] == 2 and loser["ETag"] == '"2"'
+    row = RESOURCES[resource]["row"](obj.pk)
+    assert row[field] == f"Writer {winner}" and row["version"] == 2

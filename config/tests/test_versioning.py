@@ -1,5 +1,6 @@
 """Which writes bump `version` (every edit of the row, by any path) and which do not (counters)."""
 
+import json
 from unittest import mock
 
 import pytest
@@ -77,7 +78,7 @@ class TestTreeVersion:
         assert tree.version == 1
         assert Tree.objects.get(pk=tree.pk).version == 1
 
-    def test_admin_change_form_bumps_it(self, client, author):
+    def test_admin_change_form_publishes_and_bumps_it(self, client, author):
         from accounts.tests.factories import UserFactory
 
         tree = TreeFactory(author=author)
@@ -85,7 +86,9 @@ class TestTreeVersion:
         page = client.get(f"/admin/flows/tree/{tree.pk}/change/")
         form = page.context["adminform"].form
         data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
-        data.update(name="Renamed in admin", tree_structure='{"steps": []}')
+        data.update(
+            name="Renamed in admin", status="published", tree_structure=json.dumps(procedural_structure(2))
+        )
         for flag in ("is_public", "is_active"):
             if not data.get(flag):
                 data.pop(flag, None)
@@ -93,6 +96,8 @@ class TestTreeVersion:
         assert response.status_code == 302, response.context and response.context["adminform"].form.errors
         tree.refresh_from_db()
         assert tree.name == "Renamed in admin" and tree.version == 2
+        # Saved through the flow service: the publish decided on the locked row synced the library.
+        assert LibraryStep.objects.synced_from(tree).filter(is_active=True).count() == 2
 
 
 @pytest.mark.django_db

@@ -63,7 +63,13 @@ def test_author_builds_publishes_and_the_library_shows_it(open_session, author, 
     items = carol.page.locator(".step-item")
     expect(items).to_have_count(1)
     expect(items.first).to_contain_text("Stop nginx")
-    expect(items.first.locator(".chip-flow")).to_have_text("From Flow · Web tier certificates")
+    # A public step of a team-only flow: another team sees the chip without the flow's name.
+    expect(items.first.locator(".chip-flow")).to_have_text("From Flow")
+    items.first.click()
+    carol_detail = carol.page.locator("#step-detail")
+    expect(carol_detail.locator(".chip-flow")).to_have_text("From Flow")
+    expect(carol_detail.get_by_text("Sourced from:")).to_have_count(0)
+    expect(carol_detail.get_by_text("Web tier certificates")).to_have_count(0)
 
 
 def test_another_team_forks_a_public_step_and_edits_the_copy(open_session, author, outsider):

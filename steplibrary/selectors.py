@@ -1,12 +1,14 @@
 """Reads of the step library shaped for the API and pages (joins done in the one query)."""
 
-from django.db.models import F, OuterRef, Subquery
+from django.db.models import Case, CharField, Exists, F, OuterRef, Subquery, When
 
+from flows.models import Tree
 from steplibrary.models import LibraryStep, StepRating, StepRevision
 
 
 def steps_for_display(*, user):
-    """Entries `user` may see, with the source flow's name, the author's name, the user's own
+    """Entries `user` may see, with the source flow's name (only when `user` may open that
+    flow: a public entry can come from a team-only flow), the author's name, the user's own
     rating, the current revision and, for forks, the source's revision and whether it is live."""
     if not user.is_authenticated:
         return LibraryStep.objects.none()
@@ -15,10 +17,15 @@ def steps_for_display(*, user):
     source_revision = (
         StepRevision.objects.filter(step=OuterRef("forked_from")).order_by("-number").values("number")[:1]
     )
+    openable_source = Tree.objects.visible_to(user).filter(pk=OuterRef("source_tree_id"))
     return (
         LibraryStep.objects.visible_to(user)
         .annotate(
-            source_tree_name=F("source_tree__name"),
+            source_tree_name=Case(
+                When(Exists(openable_source), then=F("source_tree__name")),
+                default=None,
+                output_field=CharField(),
+            ),
             created_by_username=F("created_by__username"),
             my_rating=Subquery(my_rating),
             revision=Subquery(revision),

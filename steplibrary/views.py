@@ -5,7 +5,6 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from config.pagination import CappedCountPaginator, query_without_page
-from flows.models import Tree
 from steplibrary.api.serializers import LibraryStepSerializer
 from steplibrary.filtersets import LibraryStepFilterSet
 from steplibrary.selectors import steps_for_display
@@ -22,21 +21,10 @@ def library(request):
     steps = filterset.qs if filterset.is_valid() else filterset.queryset.none()
     page = CappedCountPaginator(steps, PAGE_SIZE).get_page(request.GET.get("page"))
     entries = LibraryStepSerializer(page.object_list, many=True, context={"request": request}).data
-    # A public entry may come from a flow the user cannot open: link only the ones they can.
-    tree_ids = {str(entry["source_tree"]) for entry in entries if entry["source_tree"]}
-    openable = (
-        {
-            str(pk)
-            for pk in Tree.objects.visible_to(request.user)
-            .filter(pk__in=tree_ids)
-            .values_list("pk", flat=True)
-        }
-        if tree_ids
-        else set()
-    )
+    # The selector names the source flow only to those who may open it: link exactly those.
     for entry in entries:
-        tree_id = str(entry["source_tree"]) if entry["source_tree"] else None
-        entry["source_tree_url"] = reverse("flow_navigate", args=[tree_id]) if tree_id in openable else None
+        openable = entry["source_tree"] and entry["source_tree_name"] is not None
+        entry["source_tree_url"] = reverse("flow_navigate", args=[entry["source_tree"]]) if openable else None
     return render(
         request,
         "steplibrary/library.html",

@@ -20,7 +20,7 @@ async function search() {
       el("div", {},
         el("strong", {}, entry.title),
         el("span", { class: `badge type-${entry.step_type}` }, entry.step_type),
-        entry.is_flow_synced ? el("span", { class: "badge chip-flow" }, `From Flow · ${entry.source_tree_name || "retired"}`) : null,
+        entry.is_flow_synced ? el("span", { class: "badge chip-flow" }, entry.source_tree_name ? `From Flow · ${entry.source_tree_name}` : "From Flow") : null,
         el("p", { class: "muted small" }, (entry.content.instructions || "").slice(0, 140))),
       el("button", { type: "button", class: "primary", onclick: () => choose(entry) }, "Insert"))));
   } catch (error) {

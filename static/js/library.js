@@ -36,9 +36,15 @@ function lockIcon() {
   return svg;
 }
 
+// The API names the source flow only to people who may open it; others see "From Flow" alone.
+function flowChip(entry) {
+  const name = entry.source_tree_name;
+  return el("span", { class: "badge chip-flow" }, name ? `From Flow · ${name}` : "From Flow");
+}
+
 function sourceLine(entry) {
-  if (!entry.is_flow_synced) return null;
-  const name = entry.source_tree_name || "a retired flow";
+  if (!entry.is_flow_synced || !entry.source_tree_name) return null;
+  const name = entry.source_tree_name;
   const target = entry.source_tree_url
     ? el("a", { href: entry.source_tree_url }, name)
     : el("span", {}, name);
@@ -122,7 +128,7 @@ function render(entry) {
     el("h2", {}, entry.title),
     el("p", { class: "badges" },
       el("span", { class: `badge type-${entry.step_type}` }, entry.step_type === "solution" ? "Solution" : "Action"),
-      entry.is_flow_synced ? el("span", { class: "badge chip-flow" }, `From Flow · ${entry.source_tree_name || "retired flow"}`) : null,
+      entry.is_flow_synced ? flowChip(entry) : null,
       el("span", { class: `badge vis-${entry.visibility}` }, entry.visibility[0].toUpperCase() + entry.visibility.slice(1))),
     sourceLine(entry),
     actions(entry),

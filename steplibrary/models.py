@@ -41,21 +41,32 @@ class Visibility(models.TextChoices):
     PUBLIC = "public", "Public"
 
 
+def visibility_rule(user, *, owner: str = "created_by") -> Q:
+    """The one rule for who sees an entry: public; team within the account; own. Applied to
+    entries as they are now, and to revisions as they were recorded (`owner` names the field
+    that holds the entry's creator). Callers handle anonymous users and superusers."""
+    rule = Q(visibility=Visibility.PUBLIC) | Q(**{owner: user})
+    if user.account_id is not None:
+        rule |= Q(visibility=Visibility.TEAM, account_id=user.account_id)
+    return rule
+
+
 class LibraryStepQuerySet(models.QuerySet):
     def active(self) -> "LibraryStepQuerySet":
         return self.filter(is_active=True)
 
     def visible_to(self, user) -> "LibraryStepQuerySet":
-        """The one rule for who sees an entry: public; team within the account; own; all for superusers."""
+        """Active entries `user` sees (`visibility_rule`); all of them for superusers."""
+        return self.filter(is_active=True).readable_by(user)
+
+    def readable_by(self, user) -> "LibraryStepQuerySet":
+        """`visible_to` without the active filter: for what derives from retired entries too
+        (a notice that an entry was retired names it only to those who could see it)."""
         if not user.is_authenticated:
             return self.none()
-        active = self.filter(is_active=True)
         if user.is_superuser:
-            return active
-        rule = Q(visibility=Visibility.PUBLIC) | Q(created_by=user)
-        if user.account_id is not None:
-            rule |= Q(visibility=Visibility.TEAM, account_id=user.account_id)
-        return active.filter(rule)
+            return self
+        return self.filter(visibility_rule(user))
 
     def synced_from(self, tree: Tree) -> "LibraryStepQuerySet":
         return self.filter(source_tree=tree, is_flow_synced=True)
@@ -186,6 +197,18 @@ class StepRating(models.Model):
         return f"{self.user} rated {self.step}: {self.score}"
 
 
+class StepRevisionQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "StepRevisionQuerySet":
+        """Revisions recorded while `user` could see the entry: the entry's visibility rule,
+        applied to the visibility, account and creator the revision recorded. A team-only
+        text later made public stays hidden from other teams."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self
+        return self.filter(visibility_rule(user, owner="owner"))
+
+
 class StepRevision(models.Model):
     """One recorded version of an entry's title, type, content and visibility."""
 
@@ -202,7 +225,15 @@ class StepRevision(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Who could see this version: the entry's account and creator when it was recorded
+    # (with `visibility`), so that history never shows a version to someone it was hidden from.
+    account = models.ForeignKey(Account, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = StepRevisionQuerySet.as_manager()
 
     class Meta:
         ordering = ["-number"]

@@ -29,6 +29,8 @@ def revision_record(*, step: LibraryStep, user) -> StepRevision | None:
         visibility=step.visibility,
         content_hash=digest,
         created_by=user if user is not None and user.is_authenticated else None,
+        account_id=step.account_id,
+        owner_id=step.created_by_id,
     )
 
 
@@ -45,9 +47,9 @@ def revisions_record_for_sync(*, tree: Tree, synced_at: datetime) -> None:
     # Only identifiers from the models' metadata are interpolated; values are parameters.
     sql = (
         f"INSERT INTO {revisions} (step_id, number, title, step_type, content, visibility, content_hash, "  # noqa: S608
-        "source_tree_id, published_at, created_by_id, created_at) "
+        "source_tree_id, published_at, created_by_id, account_id, owner_id, created_at) "
         f"SELECT s.id, COALESCE({latest('number')}, 0) + 1, s.title, s.step_type, s.content, s.visibility, "
-        "s.sync_hash, s.source_tree_id, %s, NULL, %s "
+        "s.sync_hash, s.source_tree_id, %s, NULL, s.account_id, s.created_by_id, %s "
         f"FROM {steps} s WHERE s.source_tree_id = %s AND s.is_flow_synced AND s.last_synced_at = %s "
         f"AND s.sync_hash {differs} {latest('content_hash')}"
     )

@@ -108,8 +108,10 @@ async function loadProvenance(entry, usageLine, history) {
       `Revision ${revision.number} · ${new Date(revision.created_at).toLocaleString()}`,
       revision.source_tree ? " · published" : " · edited"));
     history.replaceChildren(el("ol", { class: "revisions", reversed: true }, items));
-    if (revisions.length > 1) {
-      const diff = await api("GET", `/api/steps/${entry.id}/revisions/diff/`);
+    // The API lists only revisions recorded while this user could see the entry; a gap in
+    // the numbers is hidden history, and a diff across it is refused.
+    if (revisions.length > 1 && revisions[1].number === revisions[0].number - 1) {
+      const diff = await api("GET", `/api/steps/${entry.id}/revisions/diff/?from=${revisions[1].number}&to=${revisions[0].number}`);
       if (current?.id !== entry.id) return;
       history.append(el("h4", {}, `Changes in revision ${diff.to}`), renderChanges(diff.changes));
     }

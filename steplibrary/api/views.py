@@ -165,9 +165,11 @@ class LibraryStepViewSet(ConditionalWriteMixin, viewsets.ModelViewSet):
     @extend_schema(responses={200: StepRevisionSerializer(many=True)})
     @action(detail=True, methods=["get"])
     def revisions(self, request, pk=None):
-        """The entry's recorded versions, newest first."""
+        """The entry's recorded versions, newest first: only those recorded while the caller
+        could see the entry (numbers may show gaps)."""
         step = self.get_object()
-        return Response(StepRevisionSerializer(step.revisions.all()[:200], many=True).data)
+        revisions = StepRevision.objects.filter(step=step).visible_to(request.user)[:200]
+        return Response(StepRevisionSerializer(revisions, many=True).data)
 
     @extend_schema(
         parameters=[
@@ -178,7 +180,8 @@ class LibraryStepViewSet(ConditionalWriteMixin, viewsets.ModelViewSet):
     )
     @action(detail=True, methods=["get"], url_path="revisions/diff")
     def revisions_diff(self, request, pk=None):
-        """Field-by-field changes between two revisions."""
+        """Field-by-field changes between two revisions the caller may see; never across a
+        revision recorded while the entry was hidden from them (400)."""
         step = self.get_object()
         query = RevisionDiffQuerySerializer(
             data={
@@ -191,11 +194,29 @@ class LibraryStepViewSet(ConditionalWriteMixin, viewsets.ModelViewSet):
             }
         )
         query.is_valid(raise_exception=True)
-        revisions = {revision.number: revision for revision in step.revisions.all()}
-        newer = query.validated_data.get("newer", max(revisions, default=0))
-        older = query.validated_data.get("older", newer - 1)
-        if newer not in revisions or (older and older not in revisions):
-            raise NotFound("No such revision.")
+        visible = set(
+            StepRevision.objects.filter(step=step).visible_to(request.user).values_list("number", flat=True)
+        )
+        newer = query.validated_data.get("newer", max(visible, default=0))
+        # By default the previous revision; from nothing when that one is hidden from the caller.
+        older = query.validated_data.get("older", newer - 1 if newer - 1 in visible else 0)
+        if newer not in visible or (older and older not in visible):
+            raise NotFound("No such revision (or it was recorded while this entry was hidden from you).")
+        # A diff from nothing shows only `to`; between two revisions, none may be hidden.
+        low, high = sorted((older, newer))
+        hidden_between = StepRevision.objects.filter(step=step, number__gt=low, number__lt=high).exclude(
+            number__in=visible
+        )
+        if older and hidden_between.exists():
+            raise ValidationError(
+                {
+                    "detail": "These revisions are not next to each other in the history you may see: "
+                    "compare revisions with no hidden revision between them."
+                }
+            )
+        revisions = {
+            revision.number: revision for revision in step.revisions.filter(number__in={older, newer})
+        }
         changes = diff_versions(
             revisions[older].as_version() if older else None, revisions[newer].as_version()
         )

@@ -68,6 +68,7 @@ class FlowNode:
     depth: int = 0
     parent_id: str | None = None
     child_ids: tuple[str, ...] = ()
+    library_step_id: str | None = None
 
     @property
     def is_synced(self) -> bool:
@@ -251,6 +252,12 @@ def _read_node_header(
     return node_id, node_type, title or ""
 
 
+def _link(node: dict) -> str | None:
+    """The node's `library_step_id`, in canonical form, when it is a valid one."""
+    link = node.get("library_step_id")
+    return str(uuid.UUID(link)) if _is_uuid(link) else None
+
+
 def _is_uuid(value: Any) -> bool:
     if not isinstance(value, str) or len(value) > 36:
         return False
@@ -303,6 +310,7 @@ def _parse_steps(structure: dict, require_titles: bool, errors: _Collector) -> l
             commands=_read_commands(raw, path, errors),
             library_visibility=visibility,
             group_label=group_label if node_type == "procedure_step" else None,
+            library_step_id=_link(raw),
         )
         _check_title(node, require_titles, errors)
         nodes.append(node)
@@ -359,6 +367,7 @@ def _parse_tree(structure: dict, require_titles: bool, errors: _Collector) -> li
                 for child in children
                 if isinstance(child, dict) and isinstance(child.get("id"), str)
             ),
+            library_step_id=_link(raw),
         )
         _check_title(node, require_titles, errors)
         nodes.append(node)

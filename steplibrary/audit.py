@@ -148,7 +148,7 @@ def _audit_revision(revision: dict, fix: bool) -> list[Finding]:
 
 
 def _audit_update(update: dict, fix: bool) -> list[Finding]:
-    fields = {"message": update["message"]}
+    fields = {"step_title": update["step_title"]}
     findings = _text_findings("update", update["id"], fields)
     if findings and fix:
         findings = _save_repair(Update, update["id"], _repaired(fields), findings)
@@ -167,6 +167,6 @@ def data_audit(*, fix: bool = False) -> list[Finding]:
         revision_fields = ("id", "step_id", "number", "title", "content")
         for revision in StepRevision.objects.order_by("pk").values(*revision_fields).iterator(chunk_size=500):
             findings += _audit_revision(revision, fix)
-        for update in Update.objects.order_by("pk").values("id", "message").iterator(chunk_size=500):
+        for update in Update.objects.order_by("pk").values("id", "step_title").iterator(chunk_size=500):
             findings += _audit_update(update, fix)
     return findings

@@ -1,10 +1,12 @@
 """Template context every page needs from the step library: the unread updates count."""
 
-from steplibrary.models import Update
+from steplibrary.updates import updates_unread_count
 
 
 def unread_updates(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"unread_updates": Update.objects.filter(user=user, read_at__isnull=True).count()}
+    # The same reading rules as the list: updates about entries the user may no longer see
+    # are not counted.
+    return {"unread_updates": updates_unread_count(user)}

@@ -51,6 +51,18 @@ def visibility_rule(user, *, owner: str = "created_by") -> Q:
     return rule
 
 
+def visibility_allows(
+    *, visibility: str, account_id, owner_id, user_id, user_account_id, is_superuser: bool
+) -> bool:
+    """`visibility_rule` for one entry and one user, in Python, to decide for many people at
+    once without a query each (a test holds the two equal)."""
+    if is_superuser:
+        return True
+    if visibility == Visibility.PUBLIC or (owner_id is not None and owner_id == user_id):
+        return True
+    return visibility == Visibility.TEAM and user_account_id is not None and account_id == user_account_id
+
+
 class LibraryStepQuerySet(models.QuerySet):
     def active(self) -> "LibraryStepQuerySet":
         return self.filter(is_active=True)
@@ -266,7 +278,11 @@ class Update(models.Model):
     source_step = models.ForeignKey(LibraryStep, on_delete=models.CASCADE, related_name="+")
     fork = models.ForeignKey(LibraryStep, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     tree = models.ForeignKey(Tree, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-    message = models.CharField(max_length=500)
+    # The entry's title when it changed (the recipient could see it then), and the flow that
+    # published the change. The text is composed when read (`text`), naming the flow only to
+    # readers who may open it at that moment.
+    step_title = models.CharField(max_length=255, default="")
+    source_tree = models.ForeignKey(Tree, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
 
@@ -275,7 +291,15 @@ class Update(models.Model):
         indexes = [models.Index(fields=["user", "read_at"], name="update_user_unread_idx")]
 
     def __str__(self) -> str:
-        return self.message
+        return self.text
+
+    @property
+    def text(self) -> str:
+        """What the notice says. `source_tree_name` is annotated by `updates_for` when the
+        reader may open the flow; without it the flow is not named."""
+        verb = "was retired" if self.kind == UpdateKind.SOURCE_RETIRED else "changed"
+        flow = getattr(self, "source_tree_name", None)
+        return f'"{self.step_title}" {verb}' + (f' (flow "{flow}")' if flow else "")
 
 
 class SecretAllowance(models.Model):

@@ -36,6 +36,13 @@ def steps_for_display(*, user):
     )
 
 
+def visible_step_ids(user, ids: set[str]) -> set[str]:
+    """Which of `ids` name entries `user` may see (retired ones included: a flow may keep
+    using a step whose source flow was retired). Used to check `library_step_id` links."""
+    steps = LibraryStep.objects.readable_by(user).filter(pk__in=ids)
+    return {str(pk) for pk in steps.values_list("pk", flat=True)}
+
+
 def upstream_flags(step: LibraryStep) -> tuple[bool, bool]:
     """(upstream_changed, source_retired) for an entry from `steps_for_display`."""
     if not step.forked_from_id:

@@ -1,45 +1,96 @@
-"""Telling people that a library entry they forked or use in a flow has changed or retired."""
+"""Telling people that a library entry they forked or use in a flow has changed or retired.
 
-from django.db.models import QuerySet
+Visibility applies twice: a notice is made only for people who may see the entry at that
+moment, and when read it is shown only while the reader may still see the entry, naming the
+source flow only if they may open it then.
+"""
+
+from django.contrib.auth import get_user_model
+from django.db.models import Case, CharField, Exists, F, OuterRef, QuerySet, When
 from django.utils import timezone
 
 from flows.models import Tree
-from steplibrary.models import LibraryStep, Update, UpdateKind
+from steplibrary.models import LibraryStep, Update, UpdateKind, visibility_allows
 from steplibrary.usage import trees_using_steps
+
+
+def _recipients(step_ids, *, tree: Tree) -> list[tuple]:
+    """(step id, user id, target) for each fork owner, and each author of another flow using
+    a step."""
+    found = []
+    forks = LibraryStep.objects.filter(forked_from_id__in=step_ids, is_active=True, created_by__isnull=False)
+    for fork_id, source_id, owner_id in forks.values_list("id", "forked_from_id", "created_by_id"):
+        found.append((source_id, owner_id, {"fork_id": fork_id}))
+    for step_id, using in trees_using_steps(step_ids, trees=Tree.objects.exclude(pk=tree.pk)).items():
+        found += [(step_id, other.author_id, {"tree_id": other.pk}) for other in using if other.author_id]
+    return found
 
 
 def updates_notify(*, tree: Tree, changed: dict, retired: dict) -> int:
     """`changed` and `retired` map step ids to titles. One item per affected fork (to its
-    owner) and per other flow using the entry (to its author). A fixed number of queries."""
+    owner) and per other flow using the entry (to its author), for those who may see the
+    entry now. A fixed number of queries."""
     step_ids = [*changed, *retired]
     if not step_ids:
         return 0
     titles = {**changed, **retired}
-    notices = []
+    found = _recipients(step_ids, tree=tree)
+    if not found:
+        return 0
+    steps = LibraryStep.objects.filter(pk__in=step_ids).values(
+        "id", "visibility", "account_id", "created_by_id"
+    )
+    steps = {row["id"]: row for row in steps}
+    users = get_user_model().objects.filter(pk__in={user_id for _, user_id, _ in found})
+    users = {row["id"]: row for row in users.values("id", "account_id", "is_superuser")}
 
-    def notice(step_id, **target) -> Update:
-        retiring = step_id in retired
-        verb = "was retired" if retiring else "changed"
-        return Update(
-            kind=UpdateKind.SOURCE_RETIRED if retiring else UpdateKind.SOURCE_CHANGED,
-            source_step_id=step_id,
-            message=f'"{titles[step_id]}" {verb} (flow "{tree.name}")'[:500],
-            **target,
+    def may_see(step_id, user_id) -> bool:
+        step, user = steps.get(step_id), users.get(user_id)
+        return bool(step and user) and visibility_allows(
+            visibility=step["visibility"],
+            account_id=step["account_id"],
+            owner_id=step["created_by_id"],
+            user_id=user_id,
+            user_account_id=user["account_id"],
+            is_superuser=user["is_superuser"],
         )
 
-    forks = LibraryStep.objects.filter(forked_from_id__in=step_ids, is_active=True, created_by__isnull=False)
-    for fork_id, source_id, owner_id in forks.values_list("id", "forked_from_id", "created_by_id"):
-        notices.append(notice(source_id, user_id=owner_id, fork_id=fork_id))
-    for step_id, using in trees_using_steps(step_ids, trees=Tree.objects.exclude(pk=tree.pk)).items():
-        for other in using:
-            if other.author_id is not None:
-                notices.append(notice(step_id, user_id=other.author_id, tree_id=other.pk))
+    notices = [
+        Update(
+            kind=UpdateKind.SOURCE_RETIRED if step_id in retired else UpdateKind.SOURCE_CHANGED,
+            source_step_id=step_id,
+            user_id=user_id,
+            step_title=titles[step_id][:255],
+            source_tree_id=tree.pk,
+            **target,
+        )
+        for step_id, user_id, target in found
+        if may_see(step_id, user_id)
+    ]
     Update.objects.bulk_create(notices)
     return len(notices)
 
 
+def _name_if_openable(user, field: str) -> Case:
+    openable = Tree.objects.visible_to(user).filter(pk=OuterRef(f"{field}_id"))
+    return Case(When(Exists(openable), then=F(f"{field}__name")), default=None, output_field=CharField())
+
+
 def updates_for(user) -> QuerySet[Update]:
-    return Update.objects.filter(user=user).select_related("fork", "tree", "source_step")
+    """The user's updates about entries they may still see, each with the source flow's and
+    their own flow's names only when they may open those flows now."""
+    return (
+        Update.objects.filter(user=user, source_step__in=LibraryStep.objects.readable_by(user))
+        .annotate(
+            source_tree_name=_name_if_openable(user, "source_tree"),
+            tree_name=_name_if_openable(user, "tree"),
+        )
+        .select_related("fork")
+    )
+
+
+def updates_unread_count(user) -> int:
+    return updates_for(user).filter(read_at__isnull=True).count()
 
 
 def updates_mark_read(*, user, ids) -> int:

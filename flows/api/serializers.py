@@ -2,6 +2,7 @@
 
 from rest_framework import serializers
 
+from flows.links import link_errors
 from flows.models import Tree, TreeStatus
 from flows.tree_structure import TreeStructureError, empty_structure, parse_tree_structure
 
@@ -70,7 +71,15 @@ class TreeSerializer(TreeListSerializer):
         else:
             structure = attrs["tree_structure"] = empty_structure(tree_type)
         try:
-            parse_tree_structure(structure, tree_type, require_titles=status == TreeStatus.PUBLISHED)
+            nodes = parse_tree_structure(structure, tree_type, require_titles=status == TreeStatus.PUBLISHED)
         except TreeStructureError as error:
             raise serializers.ValidationError({"tree_structure": error.messages}) from None
+        user = self.context["request"].user
+        errors = link_errors(
+            nodes=nodes,
+            author=(tree.author if tree is not None and tree.author_id else user),
+            already_linked=tree.linked_step_ids if tree is not None else (),
+        )
+        if errors:
+            raise serializers.ValidationError({"tree_structure": errors})
         return attrs

@@ -185,6 +185,9 @@ class RevisionDiffQuerySerializer(serializers.Serializer):
 
 
 class UpdateSerializer(serializers.ModelSerializer):
+    # Composed when read: names the source flow only when the reader may open it now.
+    message = serializers.CharField(source="text", read_only=True)
+
     class Meta:
         model = Update
         fields = ["id", "kind", "message", "source_step", "fork", "tree", "created_at", "read_at"]

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from config.concurrency import IF_MATCH_PARAMETER, PRECONDITION_FAILED_RESPONSE, ConditionalWriteMixin
 from config.throttling import WriteRateThrottle
 from flows.api.permissions import CanChangeTree
+from flows.links import link_errors
 from flows.models import Tree
 from flows.tree_structure import TreeStructureError, parse_tree_structure
 from steplibrary.api.permissions import CanChangeStep
@@ -345,9 +346,13 @@ class TreePreviewView(GenericAPIView):
         deactivate = options.validated_data["intent"] == "deactivate"
         if not deactivate:
             try:
-                parse_tree_structure(tree.tree_structure, tree.tree_type, require_titles=True)
+                nodes = parse_tree_structure(tree.tree_structure, tree.tree_type, require_titles=True)
             except TreeStructureError as error:
                 raise ValidationError({"tree_structure": error.messages}) from None
+            author = tree.author if tree.author_id else request.user
+            errors = link_errors(nodes=nodes, author=author, already_linked=tree.linked_step_ids)
+            if errors:
+                raise ValidationError({"tree_structure": errors})
         return Response(steps_preview_sync(tree=tree, deactivate=deactivate))
 
 

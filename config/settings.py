@@ -194,11 +194,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    # Flows and sessions both have a `status`; name their enums instead of hashing them.
+    # Models sharing a field name with different choices (`status`, `kind`): name their enums
+    # instead of hashing them.
     "ENUM_NAME_OVERRIDES": {
         "TreeStatusEnum": "flows.models.TreeStatus",
         "SessionStatusEnum": "runs.models.SessionStatus",
         "SessionFinishStatusEnum": "runs.models.FINISHED_STATUS_CHOICES",
+        "TreeRevisionKindEnum": "flows.models.RevisionKind",
     },
 }
 

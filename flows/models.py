@@ -107,6 +107,10 @@ class Tree(models.Model):
     _state_being_saved: dict[str, Any] | None = None
     # What the step library's sync did during the last save, when it ran (steplibrary.signals).
     last_sync_result: Any = None
+    # Who is saving, and the kind of flow revision a publish records (flows.signals); set by
+    # the services just before a save, consumed by it.
+    changed_by: Any = None
+    revision_kind: str | None = None
 
     class Meta:
         ordering = ["-updated_at", "id"]
@@ -196,3 +200,58 @@ class Tree(models.Model):
         current = self._state_being_saved or {}
         value = current[field] if field in current else _fingerprint(getattr(self, field))
         return self._saved_state[field] != value
+
+
+class RevisionKind(models.TextChoices):
+    PUBLISHED = "published", "Published"
+    DRAFT_SAVED = "draft_saved", "Draft saved"
+    RESTORED = "restored", "Restored"
+    CONFLICT_OVERWRITE = "conflict_overwrite", "Conflict overwrite"
+
+
+class TreeWorkingCopy(models.Model):
+    """Unpublished changes to a published flow: the library and navigate show the flow until
+    they are published (see flows.history)."""
+
+    tree = models.OneToOneField(Tree, primary_key=True, on_delete=models.CASCADE, related_name="working_copy")
+    name = models.CharField(max_length=255)
+    tree_structure = models.JSONField(default=dict)
+    saved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    saved_at = models.DateTimeField(default=timezone.now)
+    # The flow revision that recorded this save: the working copy's version for If-Match.
+    revision = models.PositiveIntegerField()
+
+    def __str__(self) -> str:
+        return f"Working copy of {self.tree_id}"
+
+
+class TreeRevision(models.Model):
+    """One entry of a flow's history: its name and structure after a publish or a working-copy
+    save, and what changed node by node against the flow's previous revision."""
+
+    tree = models.ForeignKey(Tree, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField()
+    kind = models.CharField(max_length=20, choices=RevisionKind.choices)
+    name = models.CharField(max_length=255)
+    tree_structure = models.JSONField(default=dict)
+    # flows.history.structure_changes() of the previous revision's structure and this one.
+    changes = models.JSONField(default=dict)
+    restored_from = models.PositiveIntegerField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["tree", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["tree", "number"], name="tree_revision_number_unique"),
+            models.CheckConstraint(
+                condition=Q(kind__in=RevisionKind.values), name="tree_revision_kind_known"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tree_id} r{self.number} ({self.kind})"

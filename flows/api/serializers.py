@@ -3,7 +3,7 @@
 from rest_framework import serializers
 
 from flows.links import link_errors
-from flows.models import Tree, TreeStatus
+from flows.models import Tree, TreeRevision, TreeStatus
 from flows.tree_structure import TreeStructureError, empty_structure, parse_tree_structure
 
 
@@ -45,9 +45,15 @@ class SyncResultSerializer(serializers.Serializer):
 class TreeSerializer(TreeListSerializer):
     tree_structure = serializers.JSONField(required=False)
     sync_result = serializers.SerializerMethodField()
+    conflict_overwrite = serializers.BooleanField(
+        write_only=True,
+        required=False,
+        help_text="The author chose to save over a newer change by someone else (after a 412); "
+        "recorded in the flow history as a conflict-overwrite revision.",
+    )
 
     class Meta(TreeListSerializer.Meta):
-        fields = [*TreeListSerializer.Meta.fields, "tree_structure", "sync_result"]
+        fields = [*TreeListSerializer.Meta.fields, "tree_structure", "sync_result", "conflict_overwrite"]
 
     def get_sync_result(self, tree: Tree) -> SyncResultSerializer(allow_null=True):  # type: ignore[valid-type]
         """What the library sync did during this request's save, or null when it did not run."""
@@ -83,3 +89,121 @@ class TreeSerializer(TreeListSerializer):
         if errors:
             raise serializers.ValidationError({"tree_structure": errors})
         return attrs
+
+
+# ---- working copy and history ---------------------------------------------------------
+
+
+class WorkingCopyWriteSerializer(serializers.Serializer):
+    """PUT /api/trees/{id}/draft/: the flow's name and structure as the author has them now."""
+
+    # NUL and lone surrogates never get here: config.parsers refuses them in every JSON body.
+    name = serializers.CharField(max_length=255)
+    tree_structure = serializers.JSONField()
+    conflict_overwrite = serializers.BooleanField(
+        default=False,
+        help_text="The author chose to save over a newer change by someone else (after a 412); "
+        "recorded in the flow history as a conflict-overwrite revision.",
+    )
+
+    def validate_tree_structure(self, structure):
+        # The same rules as the flow's own structure while it is a draft: empty titles allowed.
+        try:
+            parse_tree_structure(structure, self.context["tree"].tree_type, require_titles=False)
+        except TreeStructureError as error:
+            raise serializers.ValidationError(error.messages) from None
+        return structure
+
+
+class WorkingCopySerializer(serializers.Serializer):
+    """A published flow's unpublished changes, with the history version to send as If-Match."""
+
+    tree = serializers.UUIDField(source="tree_id")
+    name = serializers.CharField()
+    tree_structure = serializers.JSONField()
+    saved_by = serializers.IntegerField(source="saved_by_id", allow_null=True)
+    saved_by_username = serializers.CharField(source="saved_by.username", default=None, allow_null=True)
+    saved_at = serializers.DateTimeField()
+    revision = serializers.IntegerField(help_text="The flow revision that recorded this save.")
+    version = serializers.IntegerField(
+        help_text='The flow\'s latest revision number; its ETag is "h<version>".'
+    )
+
+
+class TreePublishedSerializer(TreeSerializer):
+    """The flow after POST /api/trees/{id}/publish/."""
+
+    history_version = serializers.IntegerField(read_only=True)
+
+    class Meta(TreeSerializer.Meta):
+        fields = [*TreeSerializer.Meta.fields, "history_version"]
+
+
+class TreeRevisionSerializer(serializers.ModelSerializer):
+    """One entry of a flow's history, with its node-by-node changes against the one before."""
+
+    created_by_username = serializers.CharField(source="created_by.username", default=None, allow_null=True)
+    changes = serializers.JSONField()
+
+    class Meta:
+        model = TreeRevision
+        fields = [
+            "number",
+            "kind",
+            "name",
+            "changes",
+            "restored_from",
+            "created_by",
+            "created_by_username",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class TreeRevisionDetailSerializer(TreeRevisionSerializer):
+    tree_structure = serializers.JSONField()
+
+    class Meta(TreeRevisionSerializer.Meta):
+        fields = [*TreeRevisionSerializer.Meta.fields, "tree_structure"]
+        read_only_fields = fields
+
+
+class TreeRevisionDiffQuerySerializer(serializers.Serializer):
+    # `from` is a Python keyword; the view maps the query parameters `from` and `to`.
+    older = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
+    newer = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
+
+
+class NodeSummarySerializer(serializers.Serializer):
+    id = serializers.CharField()
+    type = serializers.CharField(allow_null=True)
+    title = serializers.CharField(allow_null=True)
+
+
+class ChangedNodeSerializer(NodeSummarySerializer):
+    def get_fields(self):
+        # "fields" would shadow Serializer.fields as an attribute: declared here instead.
+        fields = super().get_fields()
+        fields["fields"] = serializers.DictField(help_text='{field: {"from": …, "to": …}} per changed field')
+        return fields
+
+
+class StructureChangesSerializer(serializers.Serializer):
+    name = serializers.DictField(required=False, help_text='{"from": …, "to": …} when the name changed')
+    added = NodeSummarySerializer(many=True)
+    removed = NodeSummarySerializer(many=True)
+    changed = ChangedNodeSerializer(many=True)
+    order_changed = serializers.BooleanField()
+
+
+class TreeRevisionDiffSerializer(serializers.Serializer):
+    """Node by node, what changed from revision `from` to revision `to`."""
+
+    # `from` is a keyword: declared through the field map below.
+    to = serializers.IntegerField()
+    changes = StructureChangesSerializer()
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["from"] = serializers.IntegerField()
+        return fields

@@ -1,8 +1,25 @@
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from flows.api.views import TreeViewSet
+from flows.api import views
 
 router = DefaultRouter()
-router.register("trees", TreeViewSet, basename="tree")
+router.register("trees", views.TreeViewSet, basename="tree")
 
-urlpatterns = router.urls
+urlpatterns = [
+    path("trees/<uuid:pk>/draft/", views.TreeWorkingCopyView.as_view(), name="tree-draft"),
+    path("trees/<uuid:pk>/publish/", views.TreePublishView.as_view(), name="tree-publish"),
+    path("trees/<uuid:pk>/revisions/", views.TreeRevisionListView.as_view(), name="tree-revisions"),
+    path("trees/<uuid:pk>/revisions/diff/", views.TreeRevisionDiffView.as_view(), name="tree-revisions-diff"),
+    path(
+        "trees/<uuid:pk>/revisions/<int:number>/",
+        views.TreeRevisionDetailView.as_view(),
+        name="tree-revision",
+    ),
+    path(
+        "trees/<uuid:pk>/revisions/<int:number>/restore/",
+        views.TreeRevisionRestoreView.as_view(),
+        name="tree-revision-restore",
+    ),
+    *router.urls,
+]

@@ -1,19 +1,41 @@
 """The flow API: list what the user may see; create, edit, publish and delete flows."""
 
 from django.db import transaction
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from config.concurrency import IF_MATCH_PARAMETER, PRECONDITION_FAILED_RESPONSE, ConditionalWriteMixin
+from config.concurrency import etag_for as tree_etag_for
 from config.throttling import WriteRateThrottle
 from flows.api.permissions import CanChangeTree
-from flows.api.serializers import TreeListSerializer, TreeSerializer
+from flows.api.serializers import (
+    TreeListSerializer,
+    TreePublishedSerializer,
+    TreeRevisionDetailSerializer,
+    TreeRevisionDiffQuerySerializer,
+    TreeRevisionDiffSerializer,
+    TreeRevisionSerializer,
+    TreeSerializer,
+    WorkingCopySerializer,
+    WorkingCopyWriteSerializer,
+)
 from flows.filtersets import TreeFilterSet
-from flows.models import Tree
-from flows.services import tree_create, tree_delete, tree_update
+from flows.history import VersionConflict, etag_for, history_version, parse_if_match, structure_changes
+from flows.models import Tree, TreeRevision, TreeWorkingCopy
+from flows.services import (
+    NotPublished,
+    tree_create,
+    tree_delete,
+    tree_revision_restore,
+    tree_update,
+    tree_working_copy_discard,
+    tree_working_copy_publish,
+    tree_working_copy_save,
+)
 from flows.tree_structure import TreeStructureError
 
 _WRITE_ERRORS = {400: None, 403: None, 404: None, 412: PRECONDITION_FAILED_RESPONSE, 429: None}
@@ -44,6 +66,7 @@ class TreeViewSet(ConditionalWriteMixin, viewsets.ModelViewSet):
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        serializer.validated_data.pop("conflict_overwrite", None)  # a new flow overwrites nothing
         try:
             tree = tree_create(author=request.user, **serializer.validated_data)
         except TreeStructureError as error:  # refused by the library sync (e.g. a suspected secret)
@@ -56,7 +79,7 @@ class TreeViewSet(ConditionalWriteMixin, viewsets.ModelViewSet):
             serializer = self.get_serializer(tree, data=request.data, partial=kwargs.get("partial", False))
             serializer.is_valid(raise_exception=True)
             try:
-                tree = tree_update(tree=tree, **serializer.validated_data)
+                tree = tree_update(tree=tree, user=request.user, **serializer.validated_data)
             except TreeStructureError as error:  # refused by the library sync (e.g. a suspected secret)
                 raise ValidationError(error.as_detail()) from None
         return Response(self.get_serializer(tree).data)
@@ -65,3 +88,244 @@ class TreeViewSet(ConditionalWriteMixin, viewsets.ModelViewSet):
         with transaction.atomic():
             tree_delete(tree=self.get_object_for_write())
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# ---- working copy and history: only those who may edit the flow see them (404 for others) ----
+
+_NOT_EDITABLE = {
+    404: OpenApiResponse(description="No such flow, or not one you may edit."),
+    429: OpenApiResponse(description="Too many requests."),
+}
+_STALE = {412: PRECONDITION_FAILED_RESPONSE}
+_IF_MATCH = OpenApiParameter(
+    "If-Match",
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
+    description='The ETag ("h<version>") last read from the working copy or the history.',
+)
+_MAX_NUMBER = 2**31 - 1
+
+
+def _precondition_failed(conflict: VersionConflict) -> Response:
+    return Response(
+        {"detail": "Someone else changed this flow since you loaded it.", "version": conflict.current},
+        status=status.HTTP_412_PRECONDITION_FAILED,
+        headers={"ETag": etag_for(conflict.current)},
+    )
+
+
+def _not_published() -> Response:
+    return Response(
+        {"detail": "Only a published flow has a working copy; edit this flow directly."},
+        status=status.HTTP_409_CONFLICT,
+    )
+
+
+class _EditableTreeView(GenericAPIView):
+    permission_classes = [IsAuthenticated]
+    throttle_classes = [WriteRateThrottle]
+    queryset = Tree.objects.none()  # for the schema; requests use get_queryset()
+
+    def get_queryset(self):
+        # The services re-read the row under a lock; this only decides visibility (404).
+        return Tree.objects.editable_by(self.request.user).only("id", "tree_type", "status")
+
+    def expected_version(self):
+        return parse_if_match(self.request.headers.get("If-Match"))
+
+
+class TreeWorkingCopyView(_EditableTreeView):
+    """GET/PUT/DELETE /api/trees/{id}/draft/: a published flow's unpublished changes."""
+
+    serializer_class = WorkingCopySerializer
+
+    def _respond(self, copy: TreeWorkingCopy, version: int) -> Response:
+        copy.version = version
+        return Response(WorkingCopySerializer(copy).data, headers={"ETag": etag_for(version)})
+
+    @extend_schema(responses={200: WorkingCopySerializer, **_NOT_EDITABLE})
+    def get(self, request, pk):
+        tree = self.get_object()
+        copy = TreeWorkingCopy.objects.select_related("saved_by").filter(tree=tree).first()
+        if copy is None:
+            raise NotFound("This flow has no working copy.")
+        return self._respond(copy, history_version(tree))
+
+    @extend_schema(
+        parameters=[_IF_MATCH],
+        request=WorkingCopyWriteSerializer,
+        responses={
+            200: WorkingCopySerializer,
+            400: OpenApiResponse(description="Invalid name or structure (errors by JSON path)."),
+            409: OpenApiResponse(description="The flow is not published."),
+            **_NOT_EDITABLE,
+            **_STALE,
+        },
+    )
+    def put(self, request, pk):
+        tree = self.get_object()
+        body = WorkingCopyWriteSerializer(data=request.data, context={"tree": tree})
+        body.is_valid(raise_exception=True)
+        try:
+            copy = tree_working_copy_save(
+                tree=tree, user=request.user, expected_version=self.expected_version(), **body.validated_data
+            )
+        except VersionConflict as conflict:
+            return _precondition_failed(conflict)
+        except NotPublished:
+            return _not_published()
+        return self._respond(copy, copy.revision)
+
+    @extend_schema(parameters=[_IF_MATCH], responses={204: None, **_NOT_EDITABLE, **_STALE})
+    def delete(self, request, pk):
+        tree = self.get_object()
+        try:
+            discarded = tree_working_copy_discard(tree=tree, expected_version=self.expected_version())
+        except VersionConflict as conflict:
+            return _precondition_failed(conflict)
+        if not discarded:
+            raise NotFound("This flow has no working copy.")
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class TreePublishView(_EditableTreeView):
+    """POST /api/trees/{id}/publish/: publishes the working copy, or the flow's structure."""
+
+    serializer_class = TreePublishedSerializer
+
+    @extend_schema(
+        parameters=[_IF_MATCH],
+        request=None,
+        responses={
+            200: TreePublishedSerializer,
+            400: OpenApiResponse(description="Not fit to publish (errors by JSON path)."),
+            **_NOT_EDITABLE,
+            **_STALE,
+        },
+    )
+    def post(self, request, pk):
+        tree = self.get_object()
+        try:
+            tree = tree_working_copy_publish(
+                tree=tree, user=request.user, expected_version=self.expected_version()
+            )
+        except VersionConflict as conflict:
+            return _precondition_failed(conflict)
+        except TreeStructureError as error:  # not fit to publish, or refused by the library sync
+            raise ValidationError(error.as_detail()) from None
+        tree.history_version = history_version(tree)
+        # The body is the flow: its ETag is the flow's own (config.concurrency); the history's
+        # version for the next working-copy write is `history_version`.
+        return Response(
+            TreePublishedSerializer(tree, context={"request": request}).data,
+            headers={"ETag": tree_etag_for(tree.version)},
+        )
+
+
+class TreeRevisionListView(_EditableTreeView):
+    """GET /api/trees/{id}/revisions/: the flow's history, newest first, paginated."""
+
+    serializer_class = TreeRevisionSerializer
+
+    @extend_schema(responses={200: TreeRevisionSerializer(many=True), **_NOT_EDITABLE})
+    def get(self, request, pk):
+        tree = self.get_object()
+        revisions = (
+            TreeRevision.objects.filter(tree=tree)
+            .select_related("created_by")
+            .defer("tree_structure")
+            .order_by("-number")
+        )
+        page = self.paginate_queryset(revisions)
+        response = self.get_paginated_response(TreeRevisionSerializer(page, many=True).data)
+        response["ETag"] = etag_for(history_version(tree))
+        return response
+
+
+def _revision_or_404(tree: Tree, number: int) -> TreeRevision:
+    if number > _MAX_NUMBER:
+        raise NotFound("No such revision.")
+    revision = TreeRevision.objects.select_related("created_by").filter(tree=tree, number=number).first()
+    if revision is None:
+        raise NotFound("No such revision.")
+    return revision
+
+
+class TreeRevisionDetailView(_EditableTreeView):
+    """GET /api/trees/{id}/revisions/{n}/: one revision with its whole structure."""
+
+    serializer_class = TreeRevisionDetailSerializer
+
+    @extend_schema(responses={200: TreeRevisionDetailSerializer, **_NOT_EDITABLE})
+    def get(self, request, pk, number):
+        return Response(TreeRevisionDetailSerializer(_revision_or_404(self.get_object(), number)).data)
+
+
+class TreeRevisionDiffView(_EditableTreeView):
+    """GET /api/trees/{id}/revisions/diff/?from=a&to=b: node by node, what changed from a to b."""
+
+    serializer_class = TreeRevisionDiffSerializer
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("from", int, required=True, description="the revision to compare from"),
+            OpenApiParameter("to", int, required=True, description="the revision to compare to"),
+        ],
+        responses={
+            200: TreeRevisionDiffSerializer,
+            400: OpenApiResponse(description="from/to missing or not revision numbers."),
+            **_NOT_EDITABLE,
+        },
+    )
+    def get(self, request, pk):
+        tree = self.get_object()
+        query = TreeRevisionDiffQuerySerializer(
+            data={"older": request.query_params.get("from"), "newer": request.query_params.get("to")}
+        )
+        query.is_valid(raise_exception=True)
+        older, newer = query.validated_data["older"], query.validated_data["newer"]
+        # One query for both ends, whatever their size.
+        revisions = {
+            revision.number: revision
+            for revision in TreeRevision.objects.filter(tree=tree, number__in=[older, newer]).only(
+                "number", "name", "tree_structure"
+            )
+        }
+        if older not in revisions or newer not in revisions:
+            raise NotFound("No such revision.")
+        before, after = revisions[older], revisions[newer]
+        changes = structure_changes(
+            before.tree_structure, after.tree_structure, old_name=before.name, new_name=after.name
+        )
+        return Response({"from": older, "to": newer, "changes": changes})
+
+
+class TreeRevisionRestoreView(_EditableTreeView):
+    """POST /api/trees/{id}/revisions/{n}/restore/: a working copy made from revision n."""
+
+    serializer_class = WorkingCopySerializer
+
+    @extend_schema(
+        parameters=[_IF_MATCH],
+        request=None,
+        responses={
+            200: WorkingCopySerializer,
+            409: OpenApiResponse(description="The flow is not published."),
+            **_NOT_EDITABLE,
+            **_STALE,
+        },
+    )
+    def post(self, request, pk, number):
+        tree = self.get_object()
+        _revision_or_404(tree, number)
+        try:
+            copy = tree_revision_restore(
+                tree=tree, user=request.user, number=number, expected_version=self.expected_version()
+            )
+        except VersionConflict as conflict:
+            return _precondition_failed(conflict)
+        except NotPublished:
+            return _not_published()
+        copy.version = copy.revision
+        return Response(WorkingCopySerializer(copy).data, headers={"ETag": etag_for(copy.revision)})

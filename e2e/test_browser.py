@@ -259,10 +259,10 @@ def test_source_changed_view_diff_accept(open_session, author, outsider):
     alice.page.locator("[data-node-type=procedure_step]").first.get_by_label("Title", exact=True).fill(
         "Step 1, safer"
     )
-    alice.page.get_by_role("button", name="Save and republish").click()
-    expect(alice.page.locator(".toast")).to_contain_text(
-        "Saved and republished: 0 steps added to the library, 1 updated"
-    )
+    alice.page.get_by_role("button", name="Save changes").click()
+    expect(alice.page.locator("#working-copy-banner")).to_contain_text("Unpublished changes")
+    alice.page.locator("#working-copy-banner").get_by_role("button", name="Publish").click()
+    expect(alice.page.locator(".toast")).to_contain_text("Published: 0 steps added to the library, 1 updated")
     assert any("1 step changes; 1 fork will be told" in dialog for dialog in alice.dialogs)
 
     carol = open_session("carol")

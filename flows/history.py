@@ -89,7 +89,7 @@ def structure_changes(
     """
     old, new = node_map(old_structure), node_map(new_structure)
     changes: dict[str, Any] = {}
-    if old_name != new_name and new_name is not None:
+    if old_name is not None and new_name is not None and old_name != new_name:
         changes["name"] = {"from": old_name, "to": new_name}
     changes["added"] = [_node_summary({"id": key, **fields}) for key, fields in new.items() if key not in old]
     changes["removed"] = [

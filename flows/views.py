@@ -7,10 +7,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from config.pagination import query_without_page
-from flows.api.serializers import TreeSerializer
+from flows.api.serializers import TreeSerializer, WorkingCopySerializer
 from flows.filtersets import TreeFilterSet
 from flows.forms import TreeCreateForm
-from flows.models import Tree
+from flows.history import history_version
+from flows.models import Tree, TreeWorkingCopy
 from flows.services import tree_create
 from flows.tree_structure import empty_structure
 
@@ -55,7 +56,19 @@ def flow_edit(request, tree_id):
     if not Tree.objects.editable_by(request.user).filter(pk=tree.pk).exists():
         raise PermissionDenied("Only the flow's author and team can edit it.")
     data = TreeSerializer(tree, context={"request": request}).data
-    return render(request, "flows/flow_edit.html", {"nav": "flows", "tree": tree, "tree_data": data})
+    version = history_version(tree)
+    copy = TreeWorkingCopy.objects.select_related("saved_by").filter(tree=tree).first()
+    if copy is not None:
+        copy.version = version
+    editor_state = {
+        "history_version": version,
+        "working_copy": WorkingCopySerializer(copy).data if copy is not None else None,
+    }
+    return render(
+        request,
+        "flows/flow_edit.html",
+        {"nav": "flows", "tree": tree, "tree_data": data, "editor_state": editor_state},
+    )
 
 
 @login_required

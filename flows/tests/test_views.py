@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from flows.models import Tree
+from flows.services import tree_working_copy_save
 from flows.tests.factories import TreeFactory
 
 
@@ -93,6 +94,20 @@ class TestEditorAndNavigator:
         html = client.get(reverse("flow_edit", args=[tree.pk])).content.decode()
         assert 'id="tree-data"' in html
         assert "<script>alert(1)</script>" not in html
+
+    def test_editor_starts_from_the_working_copy_and_history_version(self, client, author, teammate):
+        tree = TreeFactory(author=author, published=True, name="Live name")
+        tree_working_copy_save(
+            tree=tree, user=author, name="</script><b>draft</b>", tree_structure=tree.tree_structure
+        )
+        client.force_login(teammate)
+        response = client.get(reverse("flow_edit", args=[tree.pk]))
+        state = response.context["editor_state"]
+        assert state["history_version"] == 2
+        assert state["working_copy"]["name"] == "</script><b>draft</b>"
+        assert state["working_copy"]["version"] == 2
+        html = response.content.decode()
+        assert 'id="editor-state"' in html and "</script><b>draft" not in html
 
     def test_anonymous_is_sent_to_sign_in(self, client, author):
         tree = TreeFactory(author=author)

@@ -18,8 +18,10 @@ export class ApiError extends Error {
   }
 }
 
-export async function api(method, url, body) {
-  const options = { method, headers: { Accept: "application/json" }, credentials: "same-origin" };
+// `headers` adds request headers (If-Match); `withMeta` answers {data, etag, status} instead of
+// the body alone. Errors carry the status, the JSON body and the response's ETag.
+export async function api(method, url, body, { headers = {}, withMeta = false } = {}) {
+  const options = { method, headers: { Accept: "application/json", ...headers }, credentials: "same-origin" };
   if (method !== "GET") options.headers["X-CSRFToken"] = csrfToken;
   if (body !== undefined) {
     options.headers["Content-Type"] = "application/json";
@@ -32,8 +34,13 @@ export async function api(method, url, body) {
     throw new ApiError(0, { detail: "The server could not be reached. Check your connection." });
   }
   const data = response.status === 204 ? null : await response.json().catch(() => null);
-  if (!response.ok) throw new ApiError(response.status, data);
-  return data;
+  const etag = response.headers.get("ETag");
+  if (!response.ok) {
+    const error = new ApiError(response.status, data);
+    error.etag = etag;
+    throw error;
+  }
+  return withMeta ? { data, etag, status: response.status } : data;
 }
 
 // el("button", {class: "primary", onclick: fn}, "Save") — children are text or nodes.

@@ -1,9 +1,17 @@
 // The flow editor: procedural/maintenance step lists and troubleshooting trees.
 // The page keeps the structure in memory, renders it, and saves it through the REST API.
+// A published flow is edited in its working copy (/draft/) until the author publishes it;
+// every write sends If-Match, and a 412 opens the conflict dialog (editor-conflict.js).
 import { api, el, readJson, toast } from "./api.js";
+import { askAboutConflict } from "./editor-conflict.js";
+import { historyPanel } from "./editor-history.js";
+import { structureChanges } from "./flow-changes.js";
 import { pickFromLibrary } from "./library-picker.js";
 
 const tree = readJson("tree-data");
+const editorState = readJson("editor-state");
+const treeUrl = `/api/trees/${tree.id}/`;
+const draftUrl = `/api/trees/${tree.id}/draft/`;
 const stepwise = tree.tree_type !== "troubleshooting";
 const root = document.getElementById("editor-root");
 const formErrors = document.getElementById("form-errors");
@@ -19,7 +27,14 @@ const buttons = {
 };
 const VISIBILITY_OPTIONS = [["", "Inherit from flow"], ["team", "Team only"], ["public", "Public"]];
 
-let structure = normalize(structuredClone(tree.tree_structure || {}));
+// The working copy of a published flow (null when there is none), the flow history's version
+// (its ETag is "h<version>"), and the flow's own ETag (its row version, for PATCH).
+let workingCopy = editorState.working_copy;
+let historyVersion = editorState.history_version;
+let treeEtag = Number.isInteger(tree.version) ? `"${tree.version}"` : null;
+let structure = normalize(structuredClone((workingCopy || tree).tree_structure || {}));
+// What the server held when this page last loaded or saved: a conflict is shown against it.
+let base = { name: (workingCopy || tree).name, structure: structuredClone(structure) };
 let errorsByNode = new Map();
 // Suspected secrets from the last preview or refused publish: node → findings (path, kind,
 // masked hint, fingerprint, allowed); the flow's own fields (its name) under null.
@@ -343,9 +358,16 @@ function render() {
   root.replaceChildren(...[stepwise ? renderSteps() : renderTree()].flat());
   const flowSecrets = nodeSecrets(null);
   document.getElementById("flow-secrets").replaceChildren(...(flowSecrets ? [flowSecrets] : []));
-  const published = tree.status === "published";
-  buttons.save.textContent = published ? "Save and republish" : "Save draft";
+  const published = isPublished();
+  buttons.save.textContent = published ? "Save changes" : "Save draft";
   buttons.publish.hidden = published;
+  const banner = document.getElementById("working-copy-banner");
+  banner.hidden = !(published && workingCopy);
+  if (workingCopy) {
+    const by = workingCopy.saved_by_username ? ` by ${workingCopy.saved_by_username}` : "";
+    document.getElementById("working-copy-note").textContent =
+      `Saved${by}; the library and Navigate show the published version until you publish.`;
+  }
   buttons.active.textContent = tree.is_active ? "Deactivate" : "Reactivate";
   document.getElementById("status-badge").textContent = tree.status[0].toUpperCase() + tree.status.slice(1);
   document.getElementById("status-badge").className = `badge status-${tree.status}`;
@@ -389,7 +411,76 @@ function describeSync(result) {
   return parts.join(", ");
 }
 
-async function save(extra = {}) {
+function isPublished() {
+  return tree.status === "published";
+}
+
+function ifMatch(etag) {
+  return etag ? { "If-Match": etag } : {};
+}
+
+function savedState(name, savedStructure) {
+  base = { name, structure: structuredClone(savedStructure) };
+  structure = normalize(structuredClone(savedStructure));
+  fields.name.value = name;
+  dirty = false;
+  document.getElementById("dirty-note").textContent = "All changes saved";
+  clearErrors();
+  render();
+  historyView.refresh();
+}
+
+function failed(error, retry) {
+  if (error.status === 400) showErrors(error.body);
+  else if (error.status === 412) resolveConflict(error, retry);
+  else toast(error.message, "error");
+  return null;
+}
+
+// The flow itself: draft flows, and status / is_active / description / is_public changes.
+async function patchTree(body, { overwrite = false } = {}) {
+  try {
+    const { data, etag } = await api("PATCH", treeUrl, { ...body, ...(overwrite ? { conflict_overwrite: true } : {}) },
+      { headers: ifMatch(treeEtag), withMeta: true });
+    Object.assign(tree, data);
+    treeEtag = etag || `"${tree.version}"`;
+    // The overwrite is a history revision of its own: the history's version moved on with it.
+    if (overwrite) await refreshHistoryVersion();
+    return data;
+  } catch (error) {
+    return failed(error, (options) => patchTree(body, options));
+  }
+}
+
+async function refreshHistoryVersion() {
+  const { etag } = await api("GET", `/api/trees/${tree.id}/revisions/?page_size=1`, undefined, { withMeta: true });
+  const match = /^"h(\d+)"$/.exec(etag || "");
+  if (match) historyVersion = Number(match[1]);
+}
+
+// A published flow's Save: the working copy, then (rarely) the flow's own description or
+// visibility, which are not part of the working copy.
+async function saveWorkingCopy({ overwrite = false } = {}) {
+  let saved;
+  try {
+    saved = await api("PUT", draftUrl, {
+      name: fields.name.value,
+      tree_structure: structure,
+      ...(overwrite ? { conflict_overwrite: true } : {}),
+    }, { headers: { "If-Match": `"h${historyVersion}"` } });
+  } catch (error) {
+    return failed(error, saveWorkingCopy);
+  }
+  workingCopy = saved;
+  historyVersion = saved.version;
+  if (fields.description.value !== (tree.description || "") || fields.isPublic.checked !== tree.is_public) {
+    if (!(await patchTree({ description: fields.description.value, is_public: fields.isPublic.checked }))) return null;
+  }
+  savedState(saved.name, saved.tree_structure);
+  return saved;
+}
+
+async function save(extra = {}, options = {}) {
   const body = {
     name: fields.name.value,
     description: fields.description.value,
@@ -397,19 +488,108 @@ async function save(extra = {}) {
     tree_structure: structure,
     ...extra,
   };
+  const saved = await patchTree(body, options);
+  if (saved) savedState(saved.name, saved.tree_structure);
+  return saved;
+}
+
+// Publishes the working copy of a published flow, or a draft flow's structure, after saving
+// what is not saved yet: one path, POST /publish/, for both.
+async function publish() {
+  if (!(await confirmImpact("publish"))) return null;
+  if (dirty && !(await (isPublished() ? saveWorkingCopy() : save()))) return null;
+  let published;
   try {
-    const saved = await api("PATCH", `/api/trees/${tree.id}/`, body);
-    Object.assign(tree, saved);
-    structure = normalize(structuredClone(saved.tree_structure));
-    dirty = false;
-    document.getElementById("dirty-note").textContent = "All changes saved";
-    clearErrors();
-    render();
-    return saved;
+    published = await api("POST", `/api/trees/${tree.id}/publish/`, undefined, { headers: { "If-Match": `"h${historyVersion}"` } });
   } catch (error) {
-    if (error.status === 400) showErrors(error.body);
-    else toast(error.message, "error");
-    return null;
+    return failed(error, async (options) => (await (isPublished() ? saveWorkingCopy(options) : save({}, options))) && publish());
+  }
+  Object.assign(tree, published);
+  treeEtag = `"${tree.version}"`;
+  workingCopy = null;
+  historyVersion = published.history_version;
+  savedState(published.name, published.tree_structure);
+  toast(`Published: ${describeSync(published.sync_result) || "library unchanged"}.`, "success");
+  return published;
+}
+
+async function discardWorkingCopy() {
+  if (!window.confirm("Discard the unpublished changes? The published version stays as it is.")) return;
+  try {
+    await api("DELETE", draftUrl, undefined, { headers: { "If-Match": `"h${historyVersion}"` } });
+    const { data, etag } = await api("GET", treeUrl, undefined, { withMeta: true });
+    Object.assign(tree, data);
+    treeEtag = etag || `"${tree.version}"`;
+  } catch (error) {
+    failed(error, discardWorkingCopy);
+    return;
+  }
+  workingCopy = null;
+  savedState(tree.name, tree.tree_structure);
+  toast("Unpublished changes discarded.");
+}
+
+async function restoreRevision(number) {
+  if (dirty && !window.confirm("Restoring replaces the changes you have not saved. Restore anyway?")) return;
+  let restored;
+  try {
+    restored = await api("POST", `/api/trees/${tree.id}/revisions/${number}/restore/`, undefined,
+      { headers: { "If-Match": `"h${historyVersion}"` } });
+  } catch (error) {
+    failed(error, () => restoreRevision(number));
+    return;
+  }
+  workingCopy = restored;
+  historyVersion = restored.version;
+  savedState(restored.name, restored.tree_structure);
+  toast(`Revision ${number} restored as unpublished changes: publish it to make it live.`, "success");
+}
+
+// What the server holds now: the working copy of a published flow, else the flow itself.
+async function fetchTheirs() {
+  if (isPublished()) {
+    try {
+      const copy = await api("GET", draftUrl);
+      return { name: copy.name, structure: copy.tree_structure, workingCopy: copy, who: copy.saved_by_username };
+    } catch (error) {
+      if (error.status !== 404) throw error;
+    }
+  }
+  const { data, etag } = await api("GET", treeUrl, undefined, { withMeta: true });
+  return { name: data.name, structure: data.tree_structure, workingCopy: null, tree: data, etag };
+}
+
+// A 412: keep the author's work on screen, show what the other person changed since this page
+// loaded (or last saved), and let the author choose. `retry({overwrite: true})` saves over it.
+async function resolveConflict(conflict, retry) {
+  let theirs;
+  try {
+    theirs = await fetchTheirs();
+  } catch (error) {
+    toast(error.message, "error");
+    return;
+  }
+  if (theirs.tree) Object.assign(tree, theirs.tree);
+  // Which version to save over next: the history's ("h<n>") from our endpoints, the flow's own
+  // ETag from the flow API.
+  if (conflict.etag?.startsWith('"h') && Number.isInteger(conflict.body?.version)) historyVersion = conflict.body.version;
+  else if (conflict.etag) treeEtag = conflict.etag;
+  if (theirs.etag) treeEtag = theirs.etag;
+  if (theirs.workingCopy) historyVersion = theirs.workingCopy.version;
+  const changes = structureChanges(base.structure, theirs.structure, base.name, theirs.name);
+  const choice = await askAboutConflict(changes, theirs.who);
+  if (choice === "theirs") {
+    workingCopy = theirs.workingCopy;
+    fields.description.value = tree.description || "";
+    fields.isPublic.checked = tree.is_public;
+    savedState(theirs.name, theirs.structure);
+    toast("Their version is loaded; your unsaved changes were dropped.");
+  } else if (choice === "mine") {
+    base = { name: theirs.name, structure: structuredClone(theirs.structure) };
+    const saved = await retry({ overwrite: true });
+    if (saved) toast("Your version was saved over theirs (recorded in the history).", "success");
+  } else {
+    toast("Nothing saved: your changes are still here. Save again to choose.", "error");
   }
 }
 
@@ -466,16 +646,17 @@ async function confirmImpact(intent, question = null) {
 }
 
 buttons.save.addEventListener("click", async () => {
-  if (tree.status === "published" && tree.is_active && !(await confirmImpact("publish"))) return;
-  const saved = await save();
-  if (saved) toast(saved.sync_result ? `Saved and republished: ${describeSync(saved.sync_result)}.` : "Draft saved.");
+  if (isPublished()) {
+    if (await saveWorkingCopy()) toast("Changes saved, not yet published.");
+    return;
+  }
+  if (await save()) toast("Draft saved.");
 });
 
-buttons.publish.addEventListener("click", async () => {
-  if (!(await confirmImpact("publish"))) return;
-  const saved = await save({ status: "published" });
-  if (saved) toast(`Published: ${describeSync(saved.sync_result) || "library unchanged"}.`, "success");
-});
+document.getElementById("working-copy-publish").addEventListener("click", publish);
+document.getElementById("working-copy-discard").addEventListener("click", discardWorkingCopy);
+
+buttons.publish.addEventListener("click", publish);
 
 buttons.active.addEventListener("click", async () => {
   const activate = !tree.is_active;
@@ -484,7 +665,9 @@ buttons.active.addEventListener("click", async () => {
   } else if (!(await confirmImpact("deactivate", "Deactivate this flow? Its steps leave the library (forks are kept)."))) {
     return;
   }
-  const saved = await save({ is_active: activate });
+  // A published flow's unsaved edits belong to its working copy: only the flag changes here.
+  const saved = isPublished() ? await patchTree({ is_active: activate }) : await save({ is_active: activate });
+  if (saved) render();
   if (saved) toast(activate ? "Flow reactivated." : "Flow deactivated; its library steps are retired.");
 });
 
@@ -494,7 +677,8 @@ window.addEventListener("beforeunload", (event) => {
   event.returnValue = "";
 });
 
-fields.name.value = tree.name;
+const historyView = historyPanel({ treeId: tree.id, canRestore: isPublished, onRestore: restoreRevision });
+fields.name.value = base.name;
 fields.description.value = tree.description || "";
 fields.isPublic.checked = tree.is_public;
 for (const input of Object.values(fields)) input.addEventListener("input", markDirty);

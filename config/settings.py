@@ -3,6 +3,7 @@
 See `.env.example` for the variables and their defaults.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -39,7 +40,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
+    "axes",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -60,6 +62,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a lockout noticed during the view into the response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -124,6 +128,28 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "library"
 LOGOUT_REDIRECT_URL = "login"
 
+# django-axes first: it refuses a locked-out sign-in before the password is even checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Sign-in brute force (form, admin and token sign-in): after LOGIN_FAILURE_LIMIT wrong
+# passwords for one username from one client address, that pair is refused for
+# LOGIN_LOCKOUT_MINUTES, even with the right password. Counts are kept in the database.
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)
+_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15)
+if AXES_FAILURE_LIMIT < 1 or _LOCKOUT_MINUTES < 1:
+    raise ImproperlyConfigured("LOGIN_FAILURE_LIMIT and LOGIN_LOCKOUT_MINUTES must be positive.")
+AXES_COOLOFF_TIME = timedelta(minutes=_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# The same client address as the API throttles: REMOTE_ADDR, or X-Forwarded-For read
+# through exactly NUM_PROXIES trusted proxies.
+AXES_CLIENT_IP_CALLABLE = "config.throttling.client_address"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_SENSITIVE_PARAMETERS = ["password", "token"]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -169,7 +195,7 @@ if env_bool("TRUST_X_FORWARDED_PROTO", False):
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: an anonymous API call then gets 401 with a WWW-Authenticate header.
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -181,9 +207,21 @@ REST_FRAMEWORK = {
         "token": env_str("THROTTLE_TOKEN_RATE", "20/min"),
         "writes": env_str("THROTTLE_WRITE_RATE", "600/min"),
     },
+    # How many proxies in front of the app append to X-Forwarded-For. 0 (the default) ignores
+    # the header, which any client can forge, and keys anonymous throttles on REMOTE_ADDR.
+    "NUM_PROXIES": env_int("NUM_PROXIES", 0),
     "EXCEPTION_HANDLER": "config.exceptions.api_exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+
+if REST_FRAMEWORK["NUM_PROXIES"] < 0:
+    raise ImproperlyConfigured("NUM_PROXIES must be 0 or more.")
+
+# API tokens (django-rest-knox): stored hashed, valid for API_TOKEN_TTL_HOURS after sign-in.
+_TOKEN_TTL_HOURS = env_int("API_TOKEN_TTL_HOURS", 10)
+if _TOKEN_TTL_HOURS < 1:
+    raise ImproperlyConfigured("API_TOKEN_TTL_HOURS must be positive.")
+REST_KNOX = {"TOKEN_TTL": timedelta(hours=_TOKEN_TTL_HOURS), "AUTH_HEADER_PREFIX": "Token"}
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Flows & Step Library API",

@@ -1,6 +1,12 @@
 """API throttles; their counters live in the configured cache, shared by every worker."""
 
-from rest_framework.throttling import ScopedRateThrottle, UserRateThrottle
+from rest_framework.throttling import BaseThrottle, ScopedRateThrottle, UserRateThrottle
+
+
+def client_address(request) -> str:
+    """The client's address as DRF's throttles see it (REMOTE_ADDR, or X-Forwarded-For
+    through `NUM_PROXIES` trusted proxies); django-axes uses it too, so both agree."""
+    return BaseThrottle().get_ident(request)
 
 
 class AtomicWindowMixin:

@@ -139,9 +139,8 @@ def stop_server(server: subprocess.Popen) -> None:
 
 
 def seed(flow_steps: int) -> dict:
-    from rest_framework.authtoken.models import Token
-
     from accounts.models import Account, User
+    from accounts.services import token_create
     from flows.models import Tree
     from flows.services import tree_publish
     from flows.tests.factories import procedural_structure
@@ -149,7 +148,7 @@ def seed(flow_steps: int) -> dict:
 
     account = Account.objects.create(name="Load test team")
     users = [User.objects.create(username=f"load-{index}", account=account) for index in range(20)]
-    tokens = [Token.objects.create(user=user).key for user in users]
+    tokens = [token_create(user=user)[1] for user in users]
     steps = [
         LibraryStep.objects.create(
             title=f"{random.choice(SEARCH_WORDS)} step {index}",

@@ -10,10 +10,10 @@ from django.core.cache import cache
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
-from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
 
+from accounts.services import token_create
 from config.wsgi import application
 from flows.tests.factories import TreeFactory
 from steplibrary.tests.factories import LibraryStepFactory
@@ -37,7 +37,7 @@ def auth_headers(author, wsgi_in_test_transaction):
     # Some real objects, so that not every generated id is a miss.
     TreeFactory(author=author, published=True)
     LibraryStepFactory(created_by=author, public=True)
-    return {"Authorization": f"Token {Token.objects.create(user=author).key}"}
+    return {"Authorization": f"Token {token_create(user=author)[1]}"}
 
 
 @pytest.mark.django_db

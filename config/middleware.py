@@ -9,6 +9,8 @@ from contextvars import ContextVar
 from django.db import DatabaseError, connection
 from django.http import JsonResponse
 
+from config.cache import cache_is_up
+
 request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
 request_logger = logging.getLogger("flows.request")
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -24,7 +26,9 @@ class RequestIdFilter(logging.Filter):
 
 class HealthCheckMiddleware:
     """Answers `GET /healthz` before host checks, HTTPS redirects and sessions, which a load
-    balancer probing an internal address would trip over. 200 when the database answers."""
+    balancer probing an internal address would trip over. 200 when the database answers;
+    an unreachable cache is reported (`"cache": "down"`) but still 200: the app serves
+    without it (throttles fail open), so taking the worker out of rotation would not help."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -38,7 +42,7 @@ class HealthCheckMiddleware:
                 cursor.fetchone()
         except DatabaseError:
             return JsonResponse({"status": "unavailable", "database": "unreachable"}, status=503)
-        return JsonResponse({"status": "ok", "database": "ok"})
+        return JsonResponse({"status": "ok", "database": "ok", "cache": "ok" if cache_is_up() else "down"})
 
 
 class RequestLogMiddleware:

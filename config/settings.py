@@ -117,7 +117,15 @@ CACHE_URL = env_str("CACHE_URL", "")
 if CACHE_URL:
     if not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
         raise ImproperlyConfigured("CACHE_URL must be a redis:// (or rediss://, unix://) URL.")
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+    # Short socket timeouts: a cache that hangs must not hold requests (throttles fail open).
+    _CACHE_TIMEOUT = env_int("CACHE_TIMEOUT_SECONDS", 2)
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "OPTIONS": {"socket_connect_timeout": _CACHE_TIMEOUT, "socket_timeout": _CACHE_TIMEOUT},
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Sessions live in the database: any worker can serve any request.
@@ -261,5 +269,6 @@ LOGGING = {
     },
     "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
     # Django's own per-request warnings repeat what the request line already says.
-    "loggers": {"django.request": {"level": "ERROR"}},
+    # django-axes: lockouts and repeated failures are warnings; its per-attempt chatter is not.
+    "loggers": {"django.request": {"level": "ERROR"}, "axes": {"level": "WARNING"}},
 }

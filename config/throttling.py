@@ -1,6 +1,17 @@
-"""API throttles; their counters live in the configured cache, shared by every worker."""
+"""API throttles; their counters live in the configured cache, shared by every worker.
+
+When the cache is unreachable the throttles let requests through (fail open) and log a
+warning: an outage of the cache must not turn every write into a 500. Sign-in lockouts
+(django-axes) keep their counts in the database and still hold.
+"""
+
+import logging
 
 from rest_framework.throttling import BaseThrottle, ScopedRateThrottle, UserRateThrottle
+
+from config.cache import CACHE_ERRORS
+
+logger = logging.getLogger("flows.throttle")
 
 
 def client_address(request) -> str:
@@ -24,15 +35,24 @@ class AtomicWindowMixin:
         if self.key is None:
             return True
         window = int(self.timer() // self.duration)
-        key = f"{self.key}:{window}"
         self.window_end = (window + 1) * self.duration
+        try:
+            count = self._count(f"{self.key}:{window}")
+        except CACHE_ERRORS as error:
+            # The error's type only: its text may carry the cache's address or credentials.
+            logger.warning(
+                "throttle scope=%s cache unavailable (%s): request allowed", self.scope, type(error).__name__
+            )
+            return True
+        return count <= self.num_requests
+
+    def _count(self, key: str) -> int:
         self.cache.add(key, 0, timeout=self.duration + 1)
         try:
-            count = self.cache.incr(key)
+            return self.cache.incr(key)
         except ValueError:  # the window expired between add and incr
             self.cache.add(key, 1, timeout=self.duration + 1)
-            count = 1
-        return count <= self.num_requests
+            return 1
 
     def wait(self) -> float:
         return max(0.0, self.window_end - self.timer())

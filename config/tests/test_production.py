@@ -18,7 +18,46 @@ PROJECT_DIR = Path(__file__).resolve().parents[2]
 def test_healthz_answers_200_when_the_database_does(client):
     response = client.get("/healthz", HTTP_HOST="10.0.0.5")  # a load balancer's probe, any host
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok"}
+    assert response.json() == {"status": "ok", "database": "ok", "cache": "ok"}
+
+
+# A real, unreachable Redis: nothing listens on loopback port 1. The password must never
+# reach a log line.
+UNREACHABLE_CACHE = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://:s3cret-cache-pass@127.0.0.1:1/0",
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+    }
+}
+
+
+@pytest.mark.django_db
+def test_healthz_reports_an_unreachable_cache_with_200(client, settings):
+    settings.CACHES = UNREACHABLE_CACHE
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok", "cache": "down"}
+
+
+@pytest.mark.django_db
+def test_throttled_writes_fail_open_when_the_cache_is_down(author, settings, caplog):
+    settings.CACHES = UNREACHABLE_CACHE
+    caplog.set_level(logging.WARNING)
+    api = APIClient()
+    api.force_login(author)
+    created = api.post(
+        "/api/steps/", {"title": "Works without Redis", "content": {"instructions": "Yes"}}, format="json"
+    )
+    assert created.status_code == 201
+    token = APIClient().post("/api/auth/token/", {"username": "alice", "password": "password"}, format="json")
+    assert token.status_code == 200
+    warnings = [record for record in caplog.records if record.name == "flows.throttle"]
+    assert len(warnings) == 2
+    assert "cache unavailable (ConnectionError): request allowed" in warnings[0].getMessage()
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "s3cret-cache-pass" not in logged
+    assert token.json()["token"] not in logged
 
 
 def test_healthz_answers_503_when_the_database_does_not():

@@ -8,6 +8,7 @@ retiring entries whose nodes are gone.
 """
 
 import logging
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
 from django.db import transaction
@@ -182,16 +183,39 @@ def steps_sync_from_tree(*, tree: Tree) -> SyncResult:
     return result
 
 
-def steps_preview_sync(*, tree: Tree, deactivate: bool = False) -> dict:
+# Diffs in a preview are for a person to read: past this many changed entries the rest are
+# listed (node, title, forks, flows) without their field-by-field changes. Large flows then
+# cost a fixed amount of diffing, and the answer stays small.
+PREVIEW_DIFF_LIMIT = 100
+
+
+def steps_preview_sync(
+    *,
+    tree: Tree,
+    deactivate: bool = False,
+    check_nodes: Callable[[list[FlowNode]], None] | None = None,
+) -> dict:
     """What publishing `tree` as it is in memory (or deactivating it) would do to the library,
-    entry by entry, with diffs and who is affected. Writes nothing."""
+    entry by entry, with diffs (the first PREVIEW_DIFF_LIMIT), secret findings and who is
+    affected. Writes nothing.
+
+    Raises TreeStructureError when publishing, and the structure is not fit to publish.
+    `check_nodes` sees the parsed nodes first (the caller's own checks, without a second parse).
+    """
     nodes, rows = ([], []) if deactivate else _parse_for_publish(tree)
+    if check_nodes is not None and not deactivate:
+        check_nodes(nodes)
     plan = _plan(tree, rows)
     if deactivate:
         plan.created, plan.changed, plan.result = [], {}, SyncResult(deactivated=len(plan.retired))
     touched = [*plan.changed, *plan.retired]
+    diffed = list(plan.changed)[:PREVIEW_DIFF_LIMIT]
     old_versions = {
-        step.pk: step for step in LibraryStep.objects.filter(pk__in=touched).only(*_VERSION_FIELDS)
+        step.pk: step
+        for step in LibraryStep.objects.filter(pk__in=touched).only("id", "title", "source_node_id")
+    }
+    old_contents = {
+        step.pk: step for step in LibraryStep.objects.filter(pk__in=diffed).only(*_VERSION_FIELDS)
     }
     forks = dict(
         LibraryStep.objects.filter(forked_from_id__in=touched, is_active=True)
@@ -214,19 +238,21 @@ def steps_preview_sync(*, tree: Tree, deactivate: bool = False) -> dict:
             "flows": flows.get(step_id, 0),
         }
 
+    def changes(step_id, row: UpsertRow) -> dict | None:
+        if step_id not in old_contents:
+            return None
+        return diff_versions(version_of(old_contents[step_id]), _row_version(row))
+
     return {
         **plan.result.as_dict(),
         "added": [{"node_id": row.node_id, "title": row.title} for row in plan.created],
         "changed": [
-            {
-                **impact(step_id),
-                "title": row.title,
-                "changes": diff_versions(version_of(old_versions[step_id]), _row_version(row)),
-            }
+            {**impact(step_id), "title": row.title, "changes": changes(step_id, row)}
             for step_id, row in plan.changed.items()
         ],
         "retired": [impact(step_id) for step_id in plan.retired],
         "secret_findings": [] if deactivate else _secret_findings(tree, nodes),
+        "diffs_truncated": len(plan.changed) > len(diffed),
     }
 
 

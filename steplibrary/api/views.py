@@ -17,7 +17,7 @@ from config.throttling import WriteRateThrottle
 from flows.api.permissions import CanChangeTree
 from flows.links import link_errors
 from flows.models import Tree
-from flows.tree_structure import TreeStructureError, parse_tree_structure
+from flows.tree_structure import TreeStructureError
 from steplibrary.api.permissions import CanChangeStep
 from steplibrary.api.serializers import (
     ForkSerializer,
@@ -330,6 +330,8 @@ class TreePreviewView(GenericAPIView):
 
     serializer_class = TreePreviewSerializer
     permission_classes = [IsAuthenticated, CanChangeTree]
+    # As costly as a publish (it parses and compares the whole flow): the write rate bounds it.
+    throttle_classes = [WriteRateThrottle]
     queryset = Tree.objects.none()
 
     def get_queryset(self):
@@ -344,16 +346,19 @@ class TreePreviewView(GenericAPIView):
             if name in options.validated_data:
                 setattr(tree, name, options.validated_data[name])
         deactivate = options.validated_data["intent"] == "deactivate"
-        if not deactivate:
-            try:
-                nodes = parse_tree_structure(tree.tree_structure, tree.tree_type, require_titles=True)
-            except TreeStructureError as error:
-                raise ValidationError({"tree_structure": error.messages}) from None
-            author = tree.author if tree.author_id else request.user
+        author = tree.author if tree.author_id else request.user
+
+        def refuse_invisible_links(nodes) -> None:
             errors = link_errors(nodes=nodes, author=author, already_linked=tree.linked_step_ids)
             if errors:
                 raise ValidationError({"tree_structure": errors})
-        return Response(steps_preview_sync(tree=tree, deactivate=deactivate))
+
+        try:
+            # The extraction inside validates the structure for publishing: one parse, not two.
+            preview = steps_preview_sync(tree=tree, deactivate=deactivate, check_nodes=refuse_invisible_links)
+        except TreeStructureError as error:
+            raise ValidationError({"tree_structure": error.messages}) from None
+        return Response(preview)
 
 
 class TreeSecretAllowanceView(GenericAPIView):

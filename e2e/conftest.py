@@ -43,7 +43,14 @@ class Session:
         self.errors: list[str] = []
         self.dialogs: list[str] = []
         self.page.on("pageerror", lambda error: self.errors.append(str(error)))
+        # Anything the Content-Security-Policy refused is reported on the console: every
+        # browser test then proves its pages work under the policy.
+        self.page.on("console", self._on_console)
         self.page.on("dialog", self._on_dialog)
+
+    def _on_console(self, message):
+        if "Content Security Policy" in message.text:
+            self.errors.append(f"CSP: {message.text}")
 
     def _on_dialog(self, dialog):
         self.dialogs.append(f"{dialog.type}: {dialog.message}")

@@ -9,6 +9,7 @@ from functools import cached_property
 
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
+from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
@@ -36,6 +37,30 @@ class StandardPagination(PageNumberPagination):
     max_page_size = 100
     django_paginator_class = CappedCountPaginator
 
+    def paginate_queryset(self, queryset, request, view=None):
+        # DRF silently falls back to page 1 or the default size on a bad value; a client
+        # that sent `page_size=null` or `page=abc` should hear about it instead.
+        errors = {
+            name: ["A positive integer is required."]
+            for name in (self.page_query_param, self.page_size_query_param)
+            if name in request.query_params
+            and not _is_positive_int(request.query_params[name])
+            and request.query_params[name] not in self.last_page_strings
+        }
+        if errors:
+            raise ValidationError(errors)
+        return super().paginate_queryset(queryset, request, view)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["schema"]["minimum"] = 1
+            if parameter["name"] == self.page_size_query_param:
+                parameter["description"] = (
+                    f"Results per page (default {self.page_size}, at most {self.max_page_size})."
+                )
+        return parameters
+
     def get_paginated_response(self, data):
         return Response(
             {
@@ -55,6 +80,10 @@ class StandardPagination(PageNumberPagination):
         }
         response["required"] = [*response.get("required", []), "count_capped"]
         return response
+
+
+def _is_positive_int(value: str) -> bool:
+    return value.isascii() and value.isdigit() and int(value) > 0
 
 
 def query_without_page(request) -> str:

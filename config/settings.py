@@ -228,12 +228,12 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["config.filters.StrictFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "config.pagination.StandardPagination",
     # JSON only in production; DRF's browsable HTML pages only in development.
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "config.schema.AutoSchema",
     "DEFAULT_PARSER_CLASSES": ["config.parsers.SafeJSONParser"],
     "DEFAULT_THROTTLE_RATES": {
         "token": env_str("THROTTLE_TOKEN_RATE", "20/min"),
@@ -257,7 +257,11 @@ REST_KNOX = {"TOKEN_TTL": timedelta(hours=_TOKEN_TTL_HOURS), "AUTH_HEADER_PREFIX
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Flows & Step Library API",
-    "DESCRIPTION": "Flows, their published steps in the step library, forks, ratings and usage.",
+    "DESCRIPTION": (
+        "Flows, their published steps in the step library, forks, ratings and usage. "
+        "Request bodies are JSON; every string and key in them must be valid Unicode "
+        "without NUL characters or lone surrogates (400 otherwise)."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     # The schema and the docs are for signed-in users (session or token), like the API.

@@ -29,3 +29,6 @@ urlpatterns = [
     path("", include("flows.urls")),
     path("", include("steplibrary.urls")),
 ]
+
+handler404 = "config.errors.page_not_found"
+handler500 = "config.errors.server_error"

@@ -1,7 +1,9 @@
-"""Schemathesis drives every operation in /api/schema/ as a signed-in user.
+"""Schemathesis drives every operation of the OpenAPI schema as a signed-in user, with all
+of its checks: no 5xx, every status code, content type, header and body as documented,
+schema-violating input refused, schema-valid input accepted, auth not ignored.
 
-No request, however malformed, may produce a 5xx, and every documented response must
-match its schema. Cases are bounded so the suite stays quick.
+Run it alone with `pytest -m fuzz`. It is bounded: a fixed number of derandomized
+examples per operation, so it takes the same (short) time on every run.
 """
 
 import json
@@ -14,13 +16,29 @@ from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
 from hypothesis import HealthCheck, settings
-from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from accounts.services import token_create
 from config.wsgi import application
 from flows.tests.factories import TreeFactory
 from steplibrary.tests.factories import LibraryStepFactory
+
+pytestmark = pytest.mark.fuzz
+
+# Operations whose validation says more than JSON Schema can: valid credentials, a flow
+# structure that parses, an entry that is a fork. A schema-valid body may rightly be a
+# 400 there, so "schema-valid input is accepted" is not asserted for them (every other
+# check still is). Everywhere else a schema-valid request must succeed.
+SEMANTIC_VALIDATION = {
+    ("POST", "/api/auth/token/"),
+    ("POST", "/api/trees/"),
+    ("PUT", "/api/trees/{id}/"),
+    ("PATCH", "/api/trees/{id}/"),
+    ("POST", "/api/trees/{id}/preview/"),
+    ("GET", "/api/steps/{id}/upstream/"),
+    ("POST", "/api/steps/{id}/upstream/accept/"),
+    ("POST", "/api/steps/{id}/upstream/dismiss/"),
+}
 
 
 def _served_schema() -> dict:
@@ -32,6 +50,11 @@ def _served_schema() -> dict:
 
 schema = schemathesis.openapi.from_dict(_served_schema())
 schema.app = application
+# Every text in a body must be valid Unicode without NUL (the schema's description says
+# so; PostgreSQL cannot store NUL): that rule holds for any string or key, including keys
+# the body schemas leave open, which JSON Schema has no way to say. So no NUL is generated
+# for "valid" input; test_hostile_text.py sends NUL and lone surrogates everywhere.
+schema.config.generation.update(allow_x00=False)
 
 
 @pytest.fixture
@@ -46,17 +69,18 @@ def wsgi_in_test_transaction():
 
 
 @pytest.fixture
-def auth_headers(author, wsgi_in_test_transaction):
+def signed_in_author(author, wsgi_in_test_transaction):
     # Some real objects, so that not every generated id is a miss.
     TreeFactory(author=author, published=True)
     LibraryStepFactory(created_by=author, public=True)
-    return {"Authorization": f"Token {token_create(user=author)[1]}"}
+    return author
 
 
 @pytest.mark.django_db
 @schema.parametrize()
 @settings(
     max_examples=25,
+    derandomize=True,
     deadline=None,
     suppress_health_check=[
         HealthCheck.too_slow,
@@ -64,9 +88,12 @@ def auth_headers(author, wsgi_in_test_transaction):
         HealthCheck.function_scoped_fixture,
     ],
 )
-def test_api_never_errors_and_matches_its_schema(case, auth_headers):
+def test_api_conforms_to_its_schema(case, signed_in_author):
     cache.clear()  # throttling would only turn a long run of writes into 429s
+    # A new token per case: the sign-out operations revoke the one they are sent with.
+    token = token_create(user=signed_in_author)[1]
+    semantic = (case.operation.method.upper(), case.operation.path) in SEMANTIC_VALIDATION
     case.call_and_validate(
-        headers=auth_headers,
-        checks=[not_a_server_error, response_schema_conformance, content_type_conformance],
+        headers={"Authorization": f"Token {token}"},
+        excluded_checks=[positive_data_acceptance] if semantic else None,
     )

@@ -2,15 +2,16 @@
 
 from rest_framework import serializers
 
+from config.fields import StrictIntegerField, StrictTypesMixin
 from flows.links import link_errors
 from flows.models import Tree, TreeRevision, TreeStatus
 from flows.tree_structure import TreeStructureError, empty_structure, parse_tree_structure
 
 
-class TreeListSerializer(serializers.ModelSerializer):
+class TreeListSerializer(StrictTypesMixin, serializers.ModelSerializer):
     """A flow without its structure: what lists need."""
 
-    account = serializers.IntegerField(source="account_id", allow_null=True, required=False)
+    account = StrictIntegerField(source="account_id", allow_null=True, required=False)
     author = serializers.IntegerField(source="author_id", read_only=True, allow_null=True)
     author_username = serializers.CharField(source="author.username", read_only=True, default=None)
 

@@ -2,6 +2,7 @@
 
 from rest_framework import serializers
 
+from config.fields import StrictBooleanField, StrictCharField, StrictIntegerField, StrictTypesMixin
 from steplibrary.models import LibraryStep, SecretAllowance, StepRevision, Update, Visibility
 from steplibrary.selectors import upstream_flags
 
@@ -10,16 +11,16 @@ _DATETIME = serializers.DateTimeField()  # DRF's own datetime output format
 
 
 class StepCommandSerializer(serializers.Serializer):
-    label = serializers.CharField(max_length=255, allow_blank=True, default="")
-    command = serializers.CharField(max_length=20_000, trim_whitespace=False)
-    command_type = serializers.CharField(max_length=255, allow_null=True, allow_blank=True, default=None)
+    label = StrictCharField(max_length=255, allow_blank=True, default="")
+    command = StrictCharField(max_length=20_000, trim_whitespace=False)
+    command_type = StrictCharField(max_length=255, allow_null=True, allow_blank=True, default=None)
 
 
 class StepContentSerializer(serializers.Serializer):
-    instructions = serializers.CharField(max_length=20_000)
-    help_text = serializers.CharField(max_length=20_000, allow_null=True, allow_blank=True, default=None)
+    instructions = StrictCharField(max_length=20_000)
+    help_text = StrictCharField(max_length=20_000, allow_null=True, allow_blank=True, default=None)
     commands = StepCommandSerializer(many=True, default=list, max_length=50)
-    group_label = serializers.CharField(max_length=255, allow_null=True, allow_blank=True, default=None)
+    group_label = StrictCharField(max_length=255, allow_null=True, allow_blank=True, default=None)
 
 
 class StoredStepContentSerializer(StepContentSerializer):
@@ -35,7 +36,7 @@ class StoredStepContentSerializer(StepContentSerializer):
         }
 
 
-class LibraryStepSerializer(serializers.ModelSerializer):
+class LibraryStepSerializer(StrictTypesMixin, serializers.ModelSerializer):
     content = StoredStepContentSerializer()
     source_tree_name = serializers.CharField(read_only=True, allow_null=True, default=None)
     created_by_username = serializers.CharField(read_only=True, allow_null=True, default=None)
@@ -152,11 +153,11 @@ class LibraryStepSerializer(serializers.ModelSerializer):
 
 class ForkSerializer(serializers.Serializer):
     visibility = serializers.ChoiceField(choices=Visibility.choices, default=Visibility.PRIVATE)
-    title = serializers.CharField(max_length=255, required=False)
+    title = StrictCharField(max_length=255, required=False)
 
 
 class RateSerializer(serializers.Serializer):
-    score = serializers.IntegerField(min_value=1, max_value=5)
+    score = StrictIntegerField(min_value=1, max_value=5)
 
 
 class StepRevisionSerializer(serializers.ModelSerializer):
@@ -196,15 +197,15 @@ class UpdateSerializer(serializers.ModelSerializer):
 
 class MarkReadSerializer(serializers.Serializer):
     ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1), required=False, max_length=500
+        child=StrictIntegerField(min_value=1, max_value=2**63 - 1), required=False, max_length=500
     )
 
 
 class TreePreviewSerializer(serializers.Serializer):
     intent = serializers.ChoiceField(choices=["publish", "deactivate"], default="publish")
     tree_structure = serializers.JSONField(required=False)
-    is_public = serializers.BooleanField(required=False)
-    name = serializers.CharField(max_length=255, required=False)
+    is_public = StrictBooleanField(required=False)
+    name = StrictCharField(max_length=255, required=False)
 
 
 def _refuse_unstorable(value, path: str = "") -> None:

@@ -13,6 +13,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from config.concurrency import IF_MATCH_PARAMETER, PRECONDITION_FAILED_RESPONSE, ConditionalWriteMixin
+from config.schema import ErrorSerializer
 from config.throttling import WriteRateThrottle
 from flows.api.permissions import CanChangeTree
 from flows.links import link_errors
@@ -164,7 +165,7 @@ class LibraryStepViewSet(ConditionalWriteMixin, viewsets.ModelViewSet):
         return self._fresh(step)
 
     @extend_schema(responses={200: StepRevisionSerializer(many=True)})
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
     def revisions(self, request, pk=None):
         """The entry's recorded versions, newest first: only those recorded while the caller
         could see the entry (numbers may show gaps)."""
@@ -223,7 +224,7 @@ class LibraryStepViewSet(ConditionalWriteMixin, viewsets.ModelViewSet):
         )
         return Response({"from": older or None, "to": newer, "changes": changes})
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(responses={200: OpenApiTypes.OBJECT, 400: ErrorSerializer})
     @action(detail=True, methods=["get"])
     def upstream(self, request, pk=None):
         """For a fork: what changed in its source since the revision it was taken from."""

@@ -3,6 +3,8 @@
 import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from runs.models import Participant, Session, SessionStatus
 
@@ -18,6 +20,7 @@ class SessionFilterSet(django_filters.FilterSet):
         model = Session
         fields = ["tree", "status", "mine"]
 
+    @extend_schema_field(OpenApiTypes.BOOL)  # the schema says boolean, as the filter reads it
     def filter_mine(self, queryset: QuerySet[Session], name: str, value: bool | None) -> QuerySet[Session]:
         if value is None:
             return queryset

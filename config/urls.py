@@ -28,6 +28,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("flows.urls")),
     path("", include("steplibrary.urls")),
+    path("", include("runs.urls")),
 ]
 
 handler404 = "config.errors.page_not_found"

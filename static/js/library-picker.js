@@ -1,5 +1,5 @@
 // A dialog that searches the step library and hands the chosen entry to a callback.
-// Choosing an entry records a use of it.
+// Choosing an entry records a use of it, unless the caller records it itself (a live session).
 import { api, el, toast } from "./api.js";
 
 const dialog = document.getElementById("library-picker");
@@ -8,6 +8,7 @@ const input = document.getElementById("picker-search");
 const results = document.getElementById("picker-results");
 const status = document.getElementById("picker-status");
 let onPick = null;
+let recordUse = true;
 
 async function search() {
   status.textContent = "Searching…";
@@ -31,6 +32,7 @@ async function search() {
 async function choose(entry) {
   dialog.close();
   onPick(entry);
+  if (!recordUse) return;
   try {
     await api("POST", `/api/steps/${entry.id}/use/`);
   } catch (error) {
@@ -41,8 +43,9 @@ async function choose(entry) {
 form.addEventListener("submit", (event) => { event.preventDefault(); search(); });
 dialog.querySelector("[data-close]").addEventListener("click", () => dialog.close());
 
-export function pickFromLibrary(callback) {
+export function pickFromLibrary(callback, options = {}) {
   onPick = callback;
+  recordUse = options.recordUse !== false;
   dialog.showModal();
   input.focus();
   if (!results.children.length) search();

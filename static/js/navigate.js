@@ -1,6 +1,6 @@
 // Walk a flow: check off procedural steps, or answer a troubleshooting tree's questions.
 // Ad-hoc steps from the library join the current run (they do not change the flow).
-import { commandBlock, el, readJson } from "./api.js";
+import { api, commandBlock, el, readJson } from "./api.js";
 import { pickFromLibrary } from "./library-picker.js";
 
 const tree = readJson("tree-data");
@@ -138,5 +138,29 @@ document.getElementById("adhoc-button").addEventListener("click", () => pickFrom
   }
   render();
 }));
+
+// ---- start a saved run (a session on the server) ---------------------------------
+
+const startDialog = document.getElementById("start-run-dialog");
+if (startDialog) {
+  const startForm = document.getElementById("start-run-form");
+  const startError = document.getElementById("start-run-error");
+  document.getElementById("start-run-button").addEventListener("click", () => {
+    startError.textContent = "";
+    startDialog.showModal();
+  });
+  startDialog.querySelector("[data-close]").addEventListener("click", () => startDialog.close());
+  startForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const form = new FormData(startForm);
+    try {
+      const session = await api("POST", "/api/sessions/", { tree: tree.id, title: form.get("title") });
+      window.location.assign(`/runs/${session.id}/`);
+    } catch (error) {
+      const fields = error.body && typeof error.body === "object" ? Object.values(error.body).flat().filter((item) => typeof item === "string") : [];
+      startError.textContent = fields[0] || error.message;
+    }
+  });
+}
 
 render();

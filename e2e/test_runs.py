@@ -26,7 +26,9 @@ def test_a_run_is_saved_shared_resumed_and_finished(open_session, author, teamma
         author=author, published=True, name="Rotate certificates", tree_structure=procedural_structure(3)
     )
     extra = LibraryStepFactory(created_by=author, title="Flush DNS", public=True)
+    # Both sign in first: later, alice's run page polls while bob opens the run.
     alice = open_session("alice")
+    bob = open_session("bob")
     page = alice.page
 
     # Start a run from the flow's page.
@@ -66,7 +68,6 @@ def test_a_run_is_saved_shared_resumed_and_finished(open_session, author, teamma
     expect(page.locator("#timeline li")).to_have_count(4)
 
     # A teammate opens the same URL, sees the ticks, joins, and sees alice's next tick.
-    bob = open_session("bob")
     bob.page.goto(run_url)
     expect(step_card(bob.page, "Step 1").locator(".badge.outcome-done")).to_be_visible()
     expect(bob.page.get_by_role("button", name="Done: Step 3")).to_have_count(0)
@@ -98,6 +99,19 @@ def test_a_run_is_saved_shared_resumed_and_finished(open_session, author, teamma
     page.get_by_role("link", name="Runs", exact=True).click()
     expect(page.get_by_role("heading", name="Runs of Rotate certificates")).to_be_visible()
     expect(page.get_by_role("link", name="INC-42")).to_be_visible()
+    # The library learned from the run: the steps that were done worked in 1 of 1 runs.
+    alice.goto("/library/")
+    page.locator(".step-item", has_text="Step 1").first.click()
+    expect(page.locator("#step-detail .outcome-line")).to_have_text("Worked in 1 of 1 runs")
+    page.locator(".step-item", has_text="Flush DNS").first.click()
+    expect(page.locator("#step-detail .outcome-line")).to_have_text("Worked in 1 of 1 runs")
+    step_two = LibraryStep.objects.get(source_tree=tree, source_node_id="s2")
+    assert (step_two.run_count, step_two.usage_count) == (0, 1)  # failed, then skipped: no run
+    page.locator(".step-item", has_text="Step 2").first.click()
+    expect(page.locator("#step-detail .outcome-line")).to_have_count(0)
+
+    response = bob.page.context.request.get(run_url)
+    assert response.status == 200
     carol = open_session("carol")
     response = carol.page.goto(run_url)
     assert response.status == 404

@@ -5,16 +5,17 @@ membership), so a finish and an event racing each other cannot both win.
 """
 
 import uuid
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from flows.models import Tree
-from flows.tree_structure import parse_tree_structure
+from flows.tree_structure import SYNCED_NODE_TYPES, parse_tree_structure
 from runs.models import AdhocStep, EventOutcome, Participant, Session, SessionEvent, SessionStatus
 from steplibrary.models import LibraryStep
-from steplibrary.services import step_record_use
+from steplibrary.services import step_record_use, steps_record_outcome, steps_record_solution_outcome
 
 ADHOC_PREFIX = "adhoc-"
 # A run is a person working through a flow: far fewer inserted steps than this.
@@ -70,7 +71,9 @@ def session_start(*, tree: Tree, user, title: str = "", variables: dict | None =
 def _lock_for_write(session: Session, user, *, must_participate: bool = True) -> Session:
     """Locks the session row and checks it accepts writes from `user`."""
     locked = (
-        Session.objects.select_for_update().only("id", "status", "tree_type", "node_index").get(pk=session.pk)
+        Session.objects.select_for_update()
+        .only("id", "status", "tree_id", "tree_type", "node_index")
+        .get(pk=session.pk)
     )
     if locked.is_finished:
         raise SessionClosed
@@ -87,26 +90,56 @@ def session_join(*, session: Session, user) -> bool:
     return created
 
 
-def _check_node(session: Session, node_id: str, next_node_id: str | None) -> tuple[dict | None, str]:
-    """The node an event is about (None for an ad-hoc step) and the answer text, or ValidationError."""
+def _check_node(session: Session, node_id: str, next_node_id: str | None) -> tuple[dict | None, str, Any]:
+    """The node an event is about (None for an ad-hoc step), the answer text and, for an
+    ad-hoc step, the library entry it came from; or ValidationError."""
     node = session.node_index.get(node_id)
     if node is None:
-        adhoc = node_id.startswith(ADHOC_PREFIX) and (
-            AdhocStep.objects.filter(session_id=session.pk, node_id=node_id).exists()
-        )
-        if not adhoc:
+        adhoc = None
+        if node_id.startswith(ADHOC_PREFIX):
+            adhoc = (
+                AdhocStep.objects.filter(session_id=session.pk, node_id=node_id)
+                .values_list("step_id")
+                .first()
+            )
+        if adhoc is None:
             raise ValidationError({"node_id": ["No such step in this session."]})
         if next_node_id:
             raise ValidationError({"next_node_id": ["An ad-hoc step has no answers."]})
-        return None, ""
+        return None, "", adhoc[0]
     if node["type"] == "section_header":
         raise ValidationError({"node_id": ["A section header is not a step."]})
     if not next_node_id:
-        return node, ""
+        return node, "", None
     if next_node_id not in node["children"]:
         raise ValidationError({"next_node_id": ["Not an answer of this step."]})
     child = session.node_index[next_node_id]
-    return node, (child.get("answer") or child.get("title") or "")[:255]
+    return node, (child.get("answer") or child.get("title") or "")[:255], None
+
+
+def _count_outcome(
+    session: Session, node: dict | None, adhoc_step_id: Any, node_id: str, previous: str | None, outcome: str
+) -> None:
+    """Feeds the library: a step's latest outcome in a session is what counts, so a failure
+    turned into a success moves one count from failures to successes, and a retry nothing."""
+    if node is not None and node["type"] not in SYNCED_NODE_TYPES:
+        return
+    if node is None and adhoc_step_id is None:
+        return  # the inserted entry is gone from the library
+    counted = (EventOutcome.DONE, EventOutcome.FAILED)
+    runs = (outcome in counted) - (previous in counted)
+    successes = (outcome == EventOutcome.DONE) - (previous == EventOutcome.DONE)
+    failures = (outcome == EventOutcome.FAILED) - (previous == EventOutcome.FAILED)
+    if node is None:
+        steps = LibraryStep.objects.filter(pk=adhoc_step_id)
+    else:
+        steps = LibraryStep.objects.filter(
+            source_tree_id=session.tree_id, source_node_id=node_id, is_flow_synced=True
+        )
+    # A synced step is used once per session, when it first gets an outcome; an ad-hoc
+    # entry was counted when it was inserted.
+    used = node is not None and previous is None
+    steps_record_outcome(steps=steps, runs=runs, successes=successes, failures=failures, used=used)
 
 
 @transaction.atomic
@@ -128,7 +161,13 @@ def session_record_event(
     existing = SessionEvent.objects.filter(session_id=locked.pk, event_id=event_id).first()
     if existing is not None:
         return existing, False
-    _, answer = _check_node(locked, node_id, next_node_id)
+    node, answer, adhoc_step_id = _check_node(locked, node_id, next_node_id)
+    previous = (
+        SessionEvent.objects.filter(session_id=locked.pk, node_id=node_id)
+        .order_by("-id")
+        .values_list("outcome", flat=True)
+        .first()
+    )
     event = SessionEvent.objects.create(
         session_id=locked.pk,
         event_id=event_id,
@@ -139,6 +178,7 @@ def session_record_event(
         answer=answer,
         user=user,
     )
+    _count_outcome(locked, node, adhoc_step_id, node_id, previous, outcome)
     Session.objects.filter(pk=locked.pk).update(updated_at=timezone.now())
     return event, True
 
@@ -179,4 +219,22 @@ def session_finish(*, session: Session, user, status: str, summary: str = "") ->
     locked.finished_at = timezone.now()
     locked.finished_by = user
     locked.save(update_fields=["status", "summary", "finished_at", "finished_by", "updated_at"])
+    _count_solutions(locked)
     return locked
+
+
+def _count_solutions(session: Session) -> None:
+    """Troubleshooting: each solution the session reached learns whether it ended resolved."""
+    seen: set[str] = set()
+    for node_id, next_node_id in SessionEvent.objects.filter(session_id=session.pk).values_list(
+        "node_id", "next_node_id"
+    ):
+        seen.update((node_id, next_node_id))
+    reached = sorted(
+        node_id for node_id in seen if (session.node_index.get(node_id) or {}).get("type") == "solution"
+    )
+    if reached:
+        steps = LibraryStep.objects.filter(
+            source_tree_id=session.tree_id, source_node_id__in=reached, is_flow_synced=True
+        )
+        steps_record_solution_outcome(steps=steps, resolved=session.status == SessionStatus.RESOLVED)

@@ -25,7 +25,7 @@ class LibraryStepFilterSet(django_filters.FilterSet):
     group_label = django_filters.CharFilter(field_name="content__group_label", max_length=255)
     mine = django_filters.BooleanFilter(method="filter_mine", widget=forms.NullBooleanSelect)
     ordering = StableOrderingFilter(
-        fields=["usage_count", "rating_avg", "title", "updated_at"],
+        fields=["usage_count", "rating_avg", "title", "updated_at", "works_best"],
         label="Sort by",
     )
 

@@ -6,7 +6,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.models import Account
@@ -126,6 +126,19 @@ class LibraryStep(models.Model):
     # source revision its owner chose to ignore.
     forked_from_revision = models.PositiveIntegerField(null=True, blank=True)
     upstream_dismissed_revision = models.PositiveIntegerField(null=True, blank=True)
+    # Outcomes in live sessions, kept by atomic updates as events arrive (never computed by
+    # scanning sessions): runs in which the step was done or failed, by its latest outcome.
+    # Defaults live in the database too: the sync's one-statement upsert names its columns.
+    run_count = models.IntegerField(default=0, db_default=0)
+    success_count = models.IntegerField(default=0, db_default=0)
+    failure_count = models.IntegerField(default=0, db_default=0)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    # The Wilson lower bound (95%) of success_count / run_count: one lucky run does not beat
+    # forty good ones. Stored and indexed so the library can sort by it ("Works best").
+    works_best = models.FloatField(default=0.0, db_default=0.0)
+    # Troubleshooting solutions: finished sessions that reached it, and those that ended resolved.
+    solution_reached_count = models.IntegerField(default=0, db_default=0)
+    solution_resolved_count = models.IntegerField(default=0, db_default=0)
     # Bumped by every write to the entry's own row (API, admin, sync upsert, retire, fork
     # tracking), never by the counters (usage, ratings): those are not edits. The API's ETag.
     version = models.PositiveIntegerField(default=1, db_default=1, editable=False)
@@ -161,10 +174,25 @@ class LibraryStep(models.Model):
             models.CheckConstraint(
                 condition=Q(rating_count__gte=0), name="librarystep_rating_count_non_negative"
             ),
+            models.CheckConstraint(
+                condition=Q(
+                    success_count__gte=0,
+                    failure_count__gte=0,
+                    run_count=F("success_count") + F("failure_count"),
+                ),
+                name="librarystep_outcome_counts_add_up",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    solution_resolved_count__gte=0, solution_reached_count__gte=F("solution_resolved_count")
+                ),
+                name="librarystep_solution_counts_add_up",
+            ),
         ]
         indexes = [
             models.Index(fields=["visibility", "account"], name="librarystep_visibility_idx"),
             models.Index(fields=["created_by"], name="librarystep_created_by_idx"),
+            models.Index(fields=["-works_best", "id"], name="librarystep_works_best_idx"),
         ]
 
     def __str__(self) -> str:

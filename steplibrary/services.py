@@ -3,7 +3,8 @@
 import copy
 
 from django.db import transaction
-from django.db.models import Avg, Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Avg, Case, Count, F, FloatField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Cast, Sqrt
 from django.utils import timezone
 
 from flows.models import Tree, TreeStatus
@@ -219,3 +220,43 @@ def step_secret_allow(
     title = title if title is not None else step.title
     findings = step_secret_findings(title=title, content=merged, step=step)
     return _allowance_for(findings, path=path, fingerprint=fingerprint, user=user, step=step)
+
+
+# 95% confidence: the lower bound of the Wilson score interval.
+WILSON_Z = 1.96
+
+
+def wilson_lower_bound() -> Case:
+    """The Wilson lower bound of success_count / run_count as an SQL expression (0 with no runs):
+    47 runs with 42 successes (0.78) beat 1 run with 1 success (0.21)."""
+    n = Cast(F("run_count"), FloatField())
+    p = Cast(F("success_count"), FloatField()) / n
+    z2 = WILSON_Z * WILSON_Z
+    bound = (p + z2 / (2 * n) - WILSON_Z * Sqrt((p * (1 - p) + z2 / (4 * n)) / n)) / (1 + z2 / n)
+    return Case(When(run_count__lte=0, then=Value(0.0)), default=bound, output_field=FloatField())
+
+
+@transaction.atomic
+def steps_record_outcome(
+    *, steps: QuerySet[LibraryStep], runs: int, successes: int, failures: int, used: bool = False
+) -> None:
+    """Moves the session outcome counters of `steps` by the given differences, atomically in
+    the database (an event can turn an earlier success into a failure: -1 and +1)."""
+    changes: dict = {"last_used_at": timezone.now()}
+    for field, delta in (("run_count", runs), ("success_count", successes), ("failure_count", failures)):
+        if delta:
+            changes[field] = F(field) + delta
+    if used:
+        changes["usage_count"] = F("usage_count") + 1
+    if steps.update(**changes) and (runs or successes or failures):
+        # A second statement in the same transaction: the row is locked by the first one,
+        # so the bound is computed from this transaction's counts.
+        steps.update(works_best=wilson_lower_bound())
+
+
+def steps_record_solution_outcome(*, steps: QuerySet[LibraryStep], resolved: bool) -> None:
+    """A finished session reached these troubleshooting solutions; it ended resolved or not."""
+    changes = {"solution_reached_count": F("solution_reached_count") + 1}
+    if resolved:
+        changes["solution_resolved_count"] = F("solution_resolved_count") + 1
+    steps.update(**changes)

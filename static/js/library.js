@@ -121,6 +121,17 @@ async function loadProvenance(entry, usageLine, history) {
   }
 }
 
+// Outcomes in live sessions, kept as counters on the entry (never computed from sessions).
+function outcomeLine(entry) {
+  const plural = (count, word) => `${count} ${word}${count === 1 ? "" : "s"}`;
+  const lines = [];
+  if (entry.run_count) lines.push(`Worked in ${entry.success_count} of ${entry.run_count} runs`);
+  if (entry.solution_reached_count) {
+    lines.push(`Sessions that reached it ended resolved ${entry.solution_resolved_count} of ${plural(entry.solution_reached_count, "time")}`);
+  }
+  return lines.length ? el("p", { class: "outcome-line" }, lines.join(" · ")) : null;
+}
+
 function render(entry) {
   current = entry;
   const usageLine = el("p", { class: "muted small usage-line" }, "Used in … flows · … forks");
@@ -144,6 +155,7 @@ function render(entry) {
       `Used ${entry.usage_count}× · `,
       entry.rating_count ? `★ ${Number(entry.rating_avg).toFixed(1)} from ${entry.rating_count} rating${entry.rating_count === 1 ? "" : "s"}` : "Not rated yet",
       entry.created_by_username ? ` · by ${entry.created_by_username}` : ""),
+    outcomeLine(entry),
     usageLine,
     el("h3", {}, "Your rating"),
     stars(entry),

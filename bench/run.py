@@ -1,7 +1,8 @@
-"""Benchmarks: `python -m bench.run [--json PATH]` (or `make bench`).
+"""Benchmarks: `python -m bench.run [--json PATH] [--parts relevance,sync,search]` (or `make bench`).
 
 Builds its own data in a throwaway database (Django's test database for DATABASE_URL),
-prints a table and writes the same figures as JSON.
+prints tables and writes the same figures as JSON: the judged relevance of the library
+search (success@5, MRR@10), then sync and search timings.
 """
 
 import argparse
@@ -23,6 +24,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--json", default="bench-results/latest.json", help="where to write the figures")
+    parser.add_argument("--parts", default="relevance,sync,search", help="which benchmarks to run")
+    parser.add_argument("--relevance-size", type=int, default=5000, help="entries in the judged corpus")
     parser.add_argument("--sync-sizes", default="100,1000,10000", help="flow sizes (steps)")
     parser.add_argument("--search-sizes", default="1000,10000,100000", help="library sizes (entries)")
     parser.add_argument("--runs", type=int, default=5, help="runs per sync figure (median is reported)")
@@ -148,27 +151,24 @@ def main(argv: list[str]) -> int:
         print(
             f"Database: {connection.vendor} {connection.Database.__name__} · Python {platform.python_version()}"
         )
-        print("\nSync: publishing an N-step flow (ms, median); limit = the faster of two hand-written")
-        print("INSERT … ON CONFLICT statements (multi-row VALUES, or one JSON parameter expanded in SQL);")
-        print("naive = update_or_create per row; republish = 10% of steps edited, 5% removed")
-        print(
-            "steps  phase       ours_ms  limit_ms  form    naive_ms  ours/limit naive/ours  queries  us/step"
-        )
-        sync_results = run_sync([int(n) for n in args.sync_sizes.split(",") if n], args.runs)
-        print(
-            "\nLibrary search: GET /api/steps/?search=restart&step_type=action&page_size=50 as a team member"
-        )
-        print("entries  matches  api_p50_ms  api_p95_ms  limit_p50_ms  ratio  queries")
-        search_results = run_search([int(n) for n in args.search_sizes.split(",") if n], args.search_repeats)
-        if len(search_results) >= 2:
-            growth = search_results[-1]["api_p50_ms"] / search_results[-2]["api_p50_ms"]
-            print(
-                f"p50 growth from {search_results[-2]['entries']} to {search_results[-1]['entries']} entries: {growth:.2f}x"
-            )
+        parts = set(args.parts.split(","))
+        relevance_results = None
+        if "relevance" in parts:
+            from bench import relevance
+
+            print("\nRelevance: judged queries against GET /api/steps/?search=… as another team's engineer")
+            relevance_results = relevance.run(args.relevance_size)
+            clear_library()
+        sync_results = search_results = []
+        if "sync" in parts:
+            sync_results = run_sync_table(args)
+        if "search" in parts:
+            search_results = run_search_table(args)
         report = {
             "date": datetime.now(UTC).isoformat(timespec="seconds"),
             "database": connection.vendor,
             "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+            "relevance": relevance_results,
             "sync": sync_results,
             "search": search_results,
         }
@@ -179,6 +179,35 @@ def main(argv: list[str]) -> int:
     finally:
         teardown_databases(old_config, verbosity=0)
     return 0
+
+
+def clear_library() -> None:
+    from accounts.models import Account, User
+    from flows.models import Tree
+    from steplibrary.models import LibraryStep
+
+    LibraryStep.objects.all().delete()
+    Tree.objects.all().delete()
+    User.objects.all().delete()
+    Account.objects.all().delete()
+
+
+def run_sync_table(args) -> list[dict]:
+    print("\nSync: publishing an N-step flow (ms, median); limit = the faster of two hand-written")
+    print("INSERT … ON CONFLICT statements (multi-row VALUES, or one JSON parameter expanded in SQL);")
+    print("naive = update_or_create per row; republish = 10% of steps edited, 5% removed")
+    print("steps  phase       ours_ms  limit_ms  form    naive_ms  ours/limit naive/ours  queries  us/step")
+    return run_sync([int(n) for n in args.sync_sizes.split(",") if n], args.runs)
+
+
+def run_search_table(args) -> list[dict]:
+    print("\nLibrary search: GET /api/steps/?search=restart&step_type=action&page_size=50 as a team member")
+    print("entries  matches  api_p50_ms  api_p95_ms  limit_p50_ms  ratio  queries")
+    results = run_search([int(n) for n in args.search_sizes.split(",") if n], args.search_repeats)
+    if len(results) >= 2:
+        growth = results[-1]["api_p50_ms"] / results[-2]["api_p50_ms"]
+        print(f"p50 growth from {results[-2]['entries']} to {results[-1]['entries']} entries: {growth:.2f}x")
+    return results
 
 
 if __name__ == "__main__":

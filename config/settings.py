@@ -112,6 +112,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Tests get a file, not memory: threads in concurrency tests each open a connection,
     # and only a file is one database for all of them.
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "test-db.sqlite3")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # The library's typo tolerance (steplibrary/search.py) compares with pg_trgm's `<%`
+    # operator, which the trigram index serves; its default threshold (0.6) misses common
+    # one-letter typos of short words ("restrat"), 0.5 catches them. Sent with the connection
+    # startup packet: no extra round trip.
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["options"] = f"{_options.get('options', '')} -c pg_trgm.word_similarity_threshold=0.5".strip()
 
 # A shared cache (Redis) when CACHE_URL is set, so every worker and host agrees on
 # throttling counters; otherwise one process's local memory (development, tests).

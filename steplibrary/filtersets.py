@@ -2,18 +2,29 @@
 
 import django_filters
 from django import forms
+from django.db.models import Value
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Upper
 
 from steplibrary.models import LibraryStep, StepType, Visibility
-
-MAX_SEARCH_WORDS = 8
+from steplibrary.search import is_ranked, order_ranked, search_ranked, search_substring
 
 
 class StableOrderingFilter(django_filters.OrderingFilter):
-    """Ordering that always ends on the primary key, so pages never repeat or skip rows."""
+    """Ordering that always ends on the primary key, so pages never repeat or skip rows.
+    With a ranked search and no explicit order, relevance comes first."""
 
     def filter(self, qs, value):
-        ordering = [self.get_ordering_value(param) for param in value or [] if param] or ["-usage_count"]
-        return qs.order_by(*ordering, "id")
+        ordering = [self.get_ordering_value(param) for param in value or [] if param]
+        if not ordering and "search_rank" in qs.query.annotations:
+            return order_ranked(qs)
+        return qs.order_by(*(ordering or ["-usage_count"]), "id")
+
+
+def section_key():
+    """UPPER(content ->> 'group_label'): the expression the section filter compares and the
+    one the `librarystep_section_upper_idx` index is built on, so that index serves it."""
+    return Upper(KeyTextTransform("group_label", "content"))
 
 
 class LibraryStepFilterSet(django_filters.FilterSet):
@@ -22,7 +33,7 @@ class LibraryStepFilterSet(django_filters.FilterSet):
     visibility = django_filters.ChoiceFilter(choices=Visibility.choices)
     is_flow_synced = django_filters.BooleanFilter(widget=forms.NullBooleanSelect)
     source_tree = django_filters.UUIDFilter(field_name="source_tree_id")
-    group_label = django_filters.CharFilter(field_name="content__group_label", max_length=255)
+    group_label = django_filters.CharFilter(method="filter_group_label", max_length=255, label="Section")
     mine = django_filters.BooleanFilter(method="filter_mine", widget=forms.NullBooleanSelect)
     ordering = StableOrderingFilter(
         fields=["usage_count", "rating_avg", "title", "updated_at", "works_best"],
@@ -33,12 +44,23 @@ class LibraryStepFilterSet(django_filters.FilterSet):
         model = LibraryStep
         fields = ["search", "step_type", "visibility", "is_flow_synced", "source_tree", "group_label", "mine"]
 
-    def filter_search(self, queryset, name, value):
-        # search_text is stored lower-cased, so a plain LIKE is case-insensitive on both
-        # databases, and on PostgreSQL the trigram index serves it.
-        for word in value.lower().split()[:MAX_SEARCH_WORDS]:
-            queryset = queryset.filter(search_text__contains=word)
+    def filter_queryset(self, queryset):
+        # The search runs after the other filters (its "too few full-text matches?" test
+        # counts within them) and before the ordering (which ranks by it).
+        names = [name for name in self.filters if name not in ("search", "ordering")]
+        for name in [*names, "search", "ordering"]:
+            queryset = self.filters[name].filter(queryset, self.form.cleaned_data.get(name))
         return queryset
+
+    def filter_search(self, queryset, name, value):
+        if not value.strip():
+            return queryset
+        if is_ranked(queryset):
+            return search_ranked(queryset, value)
+        return search_substring(queryset, value)
+
+    def filter_group_label(self, queryset, name, value):
+        return queryset.alias(section_key=section_key()).filter(section_key=Upper(Value(value)))
 
     def filter_mine(self, queryset, name, value):
         user = getattr(self.request, "user", None)

@@ -7,6 +7,8 @@ import uuid
 from django.conf import settings
 from django.db import models, transaction
 from django.db.models import F, Q
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Upper
 from django.utils import timezone
 
 from accounts.models import Account
@@ -193,6 +195,10 @@ class LibraryStep(models.Model):
             models.Index(fields=["visibility", "account"], name="librarystep_visibility_idx"),
             models.Index(fields=["created_by"], name="librarystep_created_by_idx"),
             models.Index(fields=["-works_best", "id"], name="librarystep_works_best_idx"),
+            # Serves the case-insensitive section filter (filtersets.section_key).
+            models.Index(
+                Upper(KeyTextTransform("group_label", "content")), name="librarystep_section_upper_idx"
+            ),
         ]
 
     def __str__(self) -> str:

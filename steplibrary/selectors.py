@@ -1,6 +1,8 @@
 """Reads of the step library shaped for the API and pages (joins done in the one query)."""
 
-from django.db.models import Case, CharField, Exists, F, OuterRef, Subquery, When
+from django.db.models import Case, CharField, Exists, F, OuterRef, Subquery, TextField, When
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast
 
 from flows.models import Tree
 from steplibrary.models import LibraryStep, StepRating, StepRevision
@@ -51,3 +53,20 @@ def upstream_flags(step: LibraryStep) -> tuple[bool, bool]:
         return False, True
     seen = max(step.forked_from_revision or 0, step.upstream_dismissed_revision or 0)
     return (getattr(step, "source_revision", None) or 0) > seen, False
+
+
+MAX_SECTIONS = 200
+
+
+def section_labels(*, user) -> list[str]:
+    """The distinct sections of the entries `user` may see, for the section filter's suggestions."""
+    labels = (
+        LibraryStep.objects.visible_to(user)
+        # Cast: on SQLite the bare key transform would be decoded as JSON again.
+        .annotate(section=Cast(KeyTextTransform("group_label", "content"), output_field=TextField()))
+        .filter(section__gt="")
+        .order_by("section")
+        .values_list("section", flat=True)
+        .distinct()[:MAX_SECTIONS]
+    )
+    return list(labels)

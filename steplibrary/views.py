@@ -7,7 +7,8 @@ from django.urls import reverse
 from config.pagination import CappedCountPaginator, query_without_page
 from steplibrary.api.serializers import LibraryStepSerializer
 from steplibrary.filtersets import LibraryStepFilterSet
-from steplibrary.selectors import steps_for_display
+from steplibrary.search import close_matches_for, highlight_terms
+from steplibrary.selectors import section_labels, steps_for_display
 from steplibrary.updates import updates_for, updates_mark_read
 
 PAGE_SIZE = 20
@@ -34,6 +35,11 @@ def library(request):
             "page": page,
             "entries": entries,
             "query": query_without_page(request),
+            "close_matches_for": close_matches_for(
+                page.object_list, filterset.form.cleaned_data.get("search")
+            ),
+            "highlight_terms": highlight_terms(request.GET.get("search", "")),
+            "sections": section_labels(user=request.user),
         },
     )
 

@@ -1,12 +1,14 @@
 // The step library page: detail panel, fork, edit, delete and star ratings.
 import { api, commandBlock, el, readJson, toast } from "./api.js";
 import { renderChanges } from "./diff.js";
+import { highlight, termPattern } from "./highlight.js";
 
 const MANAGED = "Managed by source flow — fork to customize.";
 const entries = new Map((readJson("library-entries") || []).map((entry) => [entry.id, entry]));
 const panel = document.getElementById("step-detail");
 const dialog = document.getElementById("edit-dialog");
 let current = null;
+const searchPattern = termPattern(readJson("search-terms"));
 
 function stars(entry) {
   const group = el("div", { class: "stars", role: "group", "aria-label": "Rate this entry" });
@@ -162,6 +164,7 @@ function render(entry) {
     el("h3", {}, "History"),
     history,
   ].flat().filter(Boolean));
+  panel.querySelectorAll("h2, .prewrap, pre").forEach((node) => highlight(node, searchPattern));
   loadProvenance(entry, usageLine, history);
   document.querySelectorAll(".step-item").forEach((item) => {
     item.classList.toggle("selected", item.dataset.stepId === entry.id);
@@ -244,6 +247,7 @@ dialog.querySelector("[data-close]").addEventListener("click", () => dialog.clos
 
 document.querySelectorAll(".step-item").forEach((item) => {
   item.addEventListener("click", () => select(item.dataset.stepId, true));
+  highlight(item.querySelector(".step-title"), searchPattern);
 });
 const initial = window.location.hash.slice(1);
 if (entries.has(initial)) select(initial);

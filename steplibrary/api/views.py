@@ -19,6 +19,7 @@ from flows.api.permissions import CanChangeTree
 from flows.links import link_errors
 from flows.models import Tree
 from flows.tree_structure import TreeStructureError
+from steplibrary.api.pagination import LibraryPagination
 from steplibrary.api.permissions import CanChangeStep
 from steplibrary.api.serializers import (
     ForkSerializer,
@@ -105,6 +106,7 @@ def _allow(request, allow, serializer_class):
 class LibraryStepViewSet(ConditionalWriteMixin, viewsets.ModelViewSet):
     serializer_class = LibraryStepSerializer
     filterset_class = LibraryStepFilterSet
+    pagination_class = LibraryPagination
     permission_classes = [IsAuthenticated, CanChangeStep]
     throttle_classes = [WriteRateThrottle]
     queryset = LibraryStep.objects.none()  # for the schema; requests use get_queryset()

@@ -1,0 +1,37 @@
+"""The library search in a real Chromium: highlighted words stay text, close matches are announced."""
+
+import pytest
+from playwright.sync_api import expect
+
+from steplibrary.tests.factories import LibraryStepFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+XSS = "<img src=x onerror=alert(1)>"
+
+
+def test_search_marks_matched_words_as_text_and_says_when_it_shows_close_matches(open_session, author):
+    from django.db import connection
+
+    content = {
+        "instructions": f"Renew the certificate {XSS}",
+        "help_text": None,
+        "commands": [{"label": "", "command": "certbot renew", "command_type": None}],
+        "group_label": "TLS",
+    }
+    LibraryStepFactory(created_by=author, public=True, title=f"Renew the certificate {XSS}", content=content)
+    alice = open_session("alice")
+    page = alice.page
+    alice.goto("/library/?search=certificate")
+    title = page.locator(".step-item .step-title").first
+    expect(title.locator("mark")).to_have_text("certificate")
+    expect(title).to_contain_text(XSS)  # the entry's text stays text around the mark
+    expect(page.locator("#step-detail h2 mark")).to_have_text("certificate")
+    assert page.locator("img[src=x]").count() == 0
+    expect(page.locator(".close-matches")).to_have_count(0)
+
+    alice.goto(f"/library/?search=certficate {XSS}")
+    assert page.locator("img[src=x]").count() == 0
+    if connection.vendor == "postgresql":
+        expect(page.locator(".close-matches")).to_contain_text("showing close matches for")
+        expect(page.locator(".step-item")).to_have_count(1)

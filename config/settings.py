@@ -283,6 +283,7 @@ SPECTACULAR_SETTINGS = {
         "TreeStatusEnum": "flows.models.TreeStatus",
         "SessionStatusEnum": "runs.models.SessionStatus",
         "SessionFinishStatusEnum": "runs.models.FINISHED_STATUS_CHOICES",
+        "MergeStatusEnum": "steplibrary.merge.STATUS_CHOICES",
         "TreeRevisionKindEnum": "flows.models.RevisionKind",
     },
 }

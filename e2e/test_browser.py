@@ -273,9 +273,18 @@ def test_source_changed_view_diff_accept(open_session, author, outsider):
     expect(item.locator(".upstream-badge")).to_have_text("Source changed")
     item.click()
     banner = page.locator(".upstream")
+    banner.get_by_role("button", name="Accept").click()  # a conflict needs a choice first
+    expect(page.locator(".toast")).to_have_text("Choose mine or theirs for: Title.")
     banner.get_by_role("button", name="View changes").click()
     expect(banner.locator(".changes")).to_contain_text("Step 1, safer")
-    carol.screenshot("fork-upstream-diff")
+    # Both changed the title: the three columns, then the owner's choice.
+    row = banner.locator(".merge-table tr[data-field=title]")
+    expect(row.locator("td")).to_have_text(
+        [re.compile("^Step 1$"), re.compile("Carol's copy"), re.compile("Step 1, safer")]
+    )
+    expect(banner.locator(".merge-table tbody tr")).to_have_count(1)
+    carol.screenshot("fork-upstream-merge")
+    row.get_by_label("Take theirs").check()
     banner.get_by_role("button", name="Accept").click()
     expect(page.locator(".toast")).to_have_text("Source changes taken.")
     expect(page.locator("#step-detail h2")).to_have_text("Step 1, safer")
@@ -287,6 +296,62 @@ def test_source_changed_view_diff_accept(open_session, author, outsider):
 
     carol.goto("/updates/")
     expect(page.get_by_text('"Step 1, safer" changed (flow "Shared runbook")')).to_be_visible()
+
+
+def test_a_fork_keeps_its_own_change_and_restores_an_earlier_revision(open_session, author, outsider):
+    tree = TreeFactory(author=author, published=True, public=True, tree_structure=procedural_structure(1))
+    source = LibraryStep.objects.get(source_tree=tree, source_node_id="s1")
+    from steplibrary.services import step_fork, step_update
+
+    fork = step_fork(step=source, user=outsider)
+    step_update(step=fork, user=outsider, title="Carol's wording")
+    tree.tree_structure["steps"][1]["description"] = "Source's better instructions"
+    tree.save()
+
+    carol = open_session("carol")
+    page = carol.page
+    carol.goto(f"/library/?mine=true#{fork.pk}")
+    banner = page.locator(".upstream")
+    banner.get_by_role("button", name="View changes").click()
+    expect(banner).to_contain_text("No conflicts")
+    banner.get_by_role("button", name="Accept").click()
+    expect(page.locator(".toast")).to_have_text("Source changes taken.")
+    detail = page.locator("#step-detail")
+    expect(detail.locator("h2")).to_have_text("Carol's wording")  # mine only: kept
+    expect(detail).to_contain_text("Source's better instructions")  # theirs only: taken
+    expect(detail.locator(".history .revisions li")).to_have_count(3)
+
+    detail.get_by_role("button", name="Restore revision 1").click()
+    expect(page.locator(".toast")).to_have_text("Revision 1 restored as revision 4.")
+    expect(detail.locator("h2")).to_have_text("Step 1")
+    expect(detail).to_contain_text("Do the thing number 1.")
+    expect(detail.locator(".history .revisions li")).to_have_count(4)
+    assert any("Restore revision 1?" in dialog for dialog in carol.dialogs)
+    fork.refresh_from_db()
+    assert (fork.title, fork.revisions.count()) == ("Step 1", 4)
+
+
+def test_the_editor_marks_a_step_taken_down_by_support_staff(open_session, author, staff):
+    from steplibrary.services import steps_take_down
+
+    tree = TreeFactory(author=author, published=True, tree_structure=procedural_structure(2))
+    dangerous = LibraryStep.objects.get(source_tree=tree, source_node_id="s2")
+    steps_take_down(steps=LibraryStep.objects.filter(pk=dangerous.pk), reason="Wipes the disk", user=staff)
+
+    alice = open_session("alice")
+    page = alice.page
+    alice.goto(f"/flows/{tree.pk}/edit/")
+    marked = page.locator('[data-node-id="s2"]')
+    expect(marked.locator(".badge.takedown")).to_have_text("Taken down by support staff")
+    expect(marked.locator(".takedown-note")).to_contain_text("Reason: Wipes the disk")
+    expect(page.locator(".badge.takedown")).to_have_count(1)
+    alice.screenshot("editor-takedown")
+    page.locator('[data-node-id="s1"]').get_by_label("Title", exact=True).fill("Step 1, edited")
+    page.get_by_role("button", name="Save changes").click()
+    page.locator("#working-copy-publish").click()
+    expect(page.locator(".toast")).to_contain_text("1 held by support staff")
+    dangerous.refresh_from_db()
+    assert not dangerous.is_active
 
 
 def test_editor_shows_secret_findings_and_marks_a_false_positive(open_session, author):

@@ -1,15 +1,18 @@
 """Admin for support staff: inspect, deactivate/reactivate and re-sync library entries."""
 
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
 from flows.admin import TreeAdmin as BaseTreeAdmin
 from flows.models import Tree, TreeStatus
 from flows.tree_structure import TreeStructureError
+from steplibrary.forms import TakedownForm
 from steplibrary.models import LibraryStep, SecretAllowance, StepRating
 from steplibrary.secret_checks import SecretFindingsError, secrets_ensure_tree_allowed
-from steplibrary.services import steps_set_active
+from steplibrary.services import steps_lift_takedown, steps_set_active, steps_take_down
 from steplibrary.sync import steps_sync_from_tree
 
 # Fields a sync owns: read-only on synced entries, whose source flow is the place to change them.
@@ -64,7 +67,8 @@ def _resync_trees(modeladmin, request, trees) -> None:
         synced += 1
         modeladmin.message_user(
             request,
-            f"{tree.name}: {result.created} added, {result.updated} updated, {result.deactivated} removed.",
+            f"{tree.name}: {result.created} added, {result.updated} updated, {result.deactivated} removed, "
+            f"{result.held} held (taken down).",
             messages.SUCCESS,
         )
     if not synced:
@@ -83,6 +87,7 @@ class LibraryStepAdmin(admin.ModelAdmin):
         "rating_avg",
         "is_active",
         "is_flow_synced",
+        "taken_down",
         "last_synced_at",
     ]
     list_filter = [
@@ -94,6 +99,7 @@ class LibraryStepAdmin(admin.ModelAdmin):
         "account",
         UsageFilter,
         RatingFilter,
+        ("taken_down_at", admin.EmptyFieldListFilter),
         "last_synced_at",
     ]
     list_select_related = ["source_tree", "account"]
@@ -110,15 +116,56 @@ class LibraryStepAdmin(admin.ModelAdmin):
         "rating_avg",
         "forked_from",
         "version",
+        "taken_down_at",
+        "takedown_reason",
+        "taken_down_by",
         "created_at",
         "updated_at",
     ]
-    actions = ["deactivate", "reactivate", "resync_source_flow"]
+    actions = ["deactivate", "reactivate", "resync_source_flow", "take_down", "lift_takedown"]
 
     def get_readonly_fields(self, request, obj=None):
+        fields = list(self.readonly_fields)
         if obj is not None and obj.is_flow_synced:
-            return SYNC_OWNED_FIELDS + self.readonly_fields
-        return self.readonly_fields
+            fields = SYNC_OWNED_FIELDS + fields
+        if obj is not None and obj.taken_down_at is not None:
+            fields.append("is_active")  # a takedown ends only through "Lift takedown"
+        return fields
+
+    @admin.display(description="taken down", boolean=True, ordering="taken_down_at")
+    def taken_down(self, step: LibraryStep) -> bool:
+        return step.taken_down_at is not None
+
+    @admin.action(description="Take down selected entries (with a reason)", permissions=["change"])
+    def take_down(self, request, queryset):
+        form = TakedownForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            count = steps_take_down(steps=queryset, reason=form.cleaned_data["reason"], user=request.user)
+            self.message_user(
+                request,
+                f"{count} entries taken down; their authors and fork owners were told.",
+                messages.SUCCESS,
+            )
+            return None
+        # The intermediate page: the reason first, then the same action again with "apply".
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Take down library entries",
+            "opts": self.model._meta,
+            "form": form,
+            "steps": queryset.select_related("source_tree"),
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/steplibrary/librarystep/take_down.html", context)
+
+    @admin.action(description="Lift the takedown of selected entries", permissions=["change"])
+    def lift_takedown(self, request, queryset):
+        count = steps_lift_takedown(steps=queryset)
+        self.message_user(
+            request,
+            f"{count} takedowns lifted (synced entries return while their flow is live and has the step).",
+            messages.SUCCESS,
+        )
 
     @admin.display(description="source flow", ordering="source_tree__name")
     def source_flow(self, step: LibraryStep):

@@ -144,6 +144,14 @@ class LibraryStep(models.Model):
     # Bumped by every write to the entry's own row (API, admin, sync upsert, retire, fork
     # tracking), never by the counters (usage, ratings): those are not edits. The API's ETag.
     version = models.PositiveIntegerField(default=1, db_default=1, editable=False)
+    # A staff takedown: the entry stays out of the library (inactive) across republishes,
+    # resyncs and reactivations until staff lift it (see `steplibrary.takedown`).
+    taken_down_at = models.DateTimeField(null=True, blank=True)
+    # db_default: the sync's raw INSERT does not name it.
+    takedown_reason = models.CharField(max_length=500, blank=True, default="", db_default="")
+    taken_down_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -172,6 +180,11 @@ class LibraryStep(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(usage_count__gte=0), name="librarystep_usage_count_non_negative"
+            ),
+            # Whatever path writes the row (sync upsert, admin, a script), a takedown holds.
+            models.CheckConstraint(
+                condition=Q(taken_down_at__isnull=True) | Q(is_active=False),
+                name="librarystep_taken_down_inactive",
             ),
             models.CheckConstraint(
                 condition=Q(rating_count__gte=0), name="librarystep_rating_count_non_negative"
@@ -302,6 +315,7 @@ class StepRevision(models.Model):
 class UpdateKind(models.TextChoices):
     SOURCE_CHANGED = "source_changed", "Source changed"
     SOURCE_RETIRED = "source_retired", "Source retired"
+    TAKEN_DOWN = "taken_down", "Taken down by support staff"
 
 
 class Update(models.Model):
@@ -317,6 +331,8 @@ class Update(models.Model):
     # readers who may open it at that moment.
     step_title = models.CharField(max_length=255, default="")
     source_tree = models.ForeignKey(Tree, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Support staff's reason, for a takedown notice.
+    reason = models.CharField(max_length=500, blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
 
@@ -331,6 +347,8 @@ class Update(models.Model):
     def text(self) -> str:
         """What the notice says. `source_tree_name` is annotated by `updates_for` when the
         reader may open the flow; without it the flow is not named."""
+        if self.kind == UpdateKind.TAKEN_DOWN:
+            return f'"{self.step_title}" was taken down by support staff: {self.reason}'
         verb = "was retired" if self.kind == UpdateKind.SOURCE_RETIRED else "changed"
         flow = getattr(self, "source_tree_name", None)
         return f'"{self.step_title}" {verb}' + (f' (flow "{flow}")' if flow else "")

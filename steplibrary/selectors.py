@@ -1,10 +1,14 @@
 """Reads of the step library shaped for the API and pages (joins done in the one query)."""
 
+from dataclasses import dataclass
+
 from django.db.models import Case, CharField, Exists, F, OuterRef, Subquery, TextField, When
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 
 from flows.models import Tree
+from steplibrary.diff import version_of
+from steplibrary.merge import MergeField, merge_fields
 from steplibrary.models import LibraryStep, StepRating, StepRevision
 
 
@@ -19,6 +23,9 @@ def steps_for_display(*, user):
     source_revision = (
         StepRevision.objects.filter(step=OuterRef("forked_from")).order_by("-number").values("number")[:1]
     )
+    # A source the reader can no longer see (made team-only elsewhere, taken down) counts as
+    # retired for them: no flag, no revision number, no diff (decided at the moment of reading).
+    source_visible = Exists(LibraryStep.objects.visible_to(user).filter(pk=OuterRef("forked_from")))
     openable_source = Tree.objects.visible_to(user).filter(pk=OuterRef("source_tree_id"))
     return (
         LibraryStep.objects.visible_to(user)
@@ -31,8 +38,8 @@ def steps_for_display(*, user):
             created_by_username=F("created_by__username"),
             my_rating=Subquery(my_rating),
             revision=Subquery(revision),
-            source_revision=Subquery(source_revision),
-            source_active=F("forked_from__is_active"),
+            source_active=source_visible,
+            source_revision=Case(When(source_active=True, then=Subquery(source_revision)), default=None),
         )
         .defer("search_text")
     )
@@ -53,6 +60,39 @@ def upstream_flags(step: LibraryStep) -> tuple[bool, bool]:
         return False, True
     seen = max(step.forked_from_revision or 0, step.upstream_dismissed_revision or 0)
     return (getattr(step, "source_revision", None) or 0) > seen, False
+
+
+@dataclass(frozen=True)
+class Upstream:
+    """A fork's three-way comparison with its source, as the caller may see it."""
+
+    source: LibraryStep
+    base: dict | None  # the base revision's version, when recorded
+    base_revision: int | None
+    source_revision: int
+    fields: list[MergeField]
+
+
+def fork_upstream(*, fork: LibraryStep, user) -> Upstream | None:
+    """base = the source revision the fork was taken from (or last accepted), mine = the fork
+    as given, theirs = the source now. None when the source is retired or no longer visible
+    to `user` (decided now, at the moment of reading)."""
+    sources = LibraryStep.objects.visible_to(user).filter(pk=fork.forked_from_id)
+    source = sources.first() if fork.forked_from_id else None
+    if source is None:
+        return None
+    revisions = StepRevision.objects.filter(step=source)
+    latest = revisions.order_by("-number").values_list("number", flat=True).first() or 0
+    base = revisions.filter(number=fork.forked_from_revision).first() if fork.forked_from_revision else None
+    base_version = base.as_version() if base else None
+    fields = merge_fields(base_version, version_of(fork), version_of(source))
+    return Upstream(
+        source=source,
+        base=base_version,
+        base_revision=base.number if base else None,
+        source_revision=latest,
+        fields=fields,
+    )
 
 
 MAX_SECTIONS = 200

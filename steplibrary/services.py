@@ -1,6 +1,7 @@
 """Writes to the step library other than the flow sync (see `steplibrary.sync`)."""
 
 import copy
+from collections.abc import Callable
 
 from django.db import transaction
 from django.db.models import Avg, Case, Count, F, FloatField, OuterRef, Q, QuerySet, Subquery, Value, When
@@ -8,6 +9,7 @@ from django.db.models.functions import Cast, Sqrt
 from django.utils import timezone
 
 from flows.models import Tree, TreeStatus
+from steplibrary.merge import MergeConflict, SourceRetired, conflicts_of, merged_version
 from steplibrary.models import LibraryStep, SecretAllowance, StepRating, StepRevision, StepType, Visibility
 from steplibrary.revisions import revision_record, step_current_revision
 from steplibrary.secret_checks import (
@@ -16,6 +18,9 @@ from steplibrary.secret_checks import (
     tree_secret_findings,
 )
 from steplibrary.secret_scan import SecretFinding
+from steplibrary.selectors import fork_upstream
+from steplibrary.sync import steps_sync_from_tree
+from steplibrary.updates import updates_notify_takedown
 
 
 class NoSuchFinding(ValueError):
@@ -121,18 +126,73 @@ def step_fork(
 
 
 @transaction.atomic
-def step_upstream_accept(*, fork: LibraryStep, user) -> LibraryStep:
-    """Takes the source's current title, type and content; the fork keeps its own visibility
-    (a private copy must not become public because its source is)."""
-    source = fork.forked_from
-    fork.title, fork.step_type = source.title, source.step_type
-    fork.content = copy.deepcopy(source.content)
-    fork.forked_from_revision = step_current_revision(source)
+def step_upstream_accept(
+    *,
+    fork: LibraryStep,
+    user,
+    resolutions: dict[str, str] | None = None,
+    source_revision: int | None = None,
+    precondition: Callable[[LibraryStep], None] | None = None,
+) -> LibraryStep:
+    """Three-way merge of the source into `fork` (see `steplibrary.merge`): every change only
+    the source made is taken, every change only the fork made is kept, and each conflict takes
+    the side `resolutions` names. Records a new fork revision. `precondition` sees the locked,
+    current fork before anything is decided (the API checks If-Match there).
+
+    Raises SourceRetired when `user` can no longer see a live source, and MergeConflict when a
+    conflict has no resolution or the source is no longer at `source_revision` (when given).
+    """
+    # Source first, then the fork: a publish holds the source's row and then touches forks
+    # (updates name them), so this order cannot deadlock with it; waiting on the source's lock
+    # also means its content and revision number are read from one committed state.
+    visible = LibraryStep.objects.visible_to(user).filter(pk=fork.forked_from_id)
+    visible.select_for_update(no_key=True).values_list("pk", flat=True).first()
+    # The fork is locked before it is read: a concurrent edit lands wholly before or after.
+    fork = LibraryStep.objects.select_for_update(no_key=True).get(pk=fork.pk)
+    if precondition is not None:
+        precondition(fork)
+    upstream = fork_upstream(fork=fork, user=user)
+    if upstream is None:
+        raise SourceRetired()
+    resolutions = resolutions or {}
+    unresolved = [name for name in conflicts_of(upstream.fields) if name not in resolutions]
+    stale = source_revision is not None and source_revision != upstream.source_revision
+    if unresolved or stale:
+        raise MergeConflict(
+            fields=upstream.fields,
+            unresolved=unresolved,
+            source_revision=upstream.source_revision,
+            stale=stale,
+        )
+    merged = merged_version(upstream.fields, resolutions)
+    fork.title, fork.step_type = merged["title"], merged["step_type"]
+    fork.content = {**(fork.content or {}), **merged["content"]}
+    fork.forked_from_revision = upstream.source_revision
     fork.upstream_dismissed_revision = None
     secrets_ensure_step_allowed(title=fork.title, content=fork.content, visibility=fork.visibility, step=fork)
-    fork.save()
+    fork.save(
+        update_fields=["title", "step_type", "content", "forked_from_revision", "upstream_dismissed_revision"]
+    )
     revision_record(step=fork, user=user)
     return fork
+
+
+@transaction.atomic
+def step_revision_restore(*, step: LibraryStep, number: int, user) -> LibraryStep:
+    """Brings back revision `number`'s title, type and content as a new revision. Visibility
+    stays as it is now: who may see the entry is a separate decision from what it says.
+
+    Raises StepRevision.DoesNotExist for an unknown revision.
+    """
+    _lock(step)
+    revision = StepRevision.objects.get(step=step, number=number)
+    step.title, step.step_type = revision.title, revision.step_type
+    step.content = copy.deepcopy(revision.content)
+    # An old revision of a shared entry may hold what the secret scan refuses today.
+    secrets_ensure_step_allowed(title=step.title, content=step.content, visibility=step.visibility, step=step)
+    step.save(update_fields=["title", "step_type", "content"])
+    revision_record(step=step, user=user)
+    return step
 
 
 def step_upstream_dismiss(*, fork: LibraryStep) -> LibraryStep:
@@ -164,7 +224,8 @@ def steps_set_active(*, steps: QuerySet[LibraryStep], active: bool) -> int:
     if active:
         # A synced entry belongs to its flow: it only returns while the flow is published and active.
         source_live = Q(source_tree__status=TreeStatus.PUBLISHED, source_tree__is_active=True)
-        steps = steps.filter(Q(is_flow_synced=False) | source_live)
+        # A takedown holds until staff lift it (steps_lift_takedown).
+        steps = steps.filter(Q(is_flow_synced=False) | source_live, taken_down_at__isnull=True)
     return steps.filter(is_active=not active).update(
         is_active=active, updated_at=timezone.now(), version=F("version") + 1
     )
@@ -220,6 +281,50 @@ def step_secret_allow(
     title = title if title is not None else step.title
     findings = step_secret_findings(title=title, content=merged, step=step)
     return _allowance_for(findings, path=path, fingerprint=fingerprint, user=user, step=step)
+
+
+@transaction.atomic
+def steps_take_down(*, steps: QuerySet[LibraryStep], reason: str, user) -> int:
+    """Staff takedown: the entries leave the library and stay out across republishes, resyncs
+    and reactivations until lifted. The author (of the source flow, or of a manual entry) and
+    the owners of active forks are told, with the reason. Returns how many were taken down."""
+    ids = list(
+        steps.filter(taken_down_at__isnull=True)
+        .order_by("pk")
+        .select_for_update()
+        .values_list("pk", flat=True)
+    )
+    if not ids:
+        return 0
+    now = timezone.now()
+    LibraryStep.objects.filter(pk__in=ids).update(
+        is_active=False,
+        taken_down_at=now,
+        takedown_reason=reason,
+        taken_down_by=user,
+        updated_at=now,
+        version=F("version") + 1,
+    )
+    updates_notify_takedown(steps=LibraryStep.objects.filter(pk__in=ids), reason=reason)
+    return len(ids)
+
+
+@transaction.atomic
+def steps_lift_takedown(*, steps: QuerySet[LibraryStep]) -> int:
+    """Ends a takedown: a manual entry or fork returns to the library at once; a synced entry
+    returns through a resync of its flow, only while the flow is live and still has the node."""
+    held = steps.filter(taken_down_at__isnull=False).order_by("pk").select_for_update()
+    ids = list(held.values_list("pk", flat=True))
+    if not ids:
+        return 0
+    lifted = LibraryStep.objects.filter(pk__in=ids)
+    tree_ids = set(lifted.filter(is_flow_synced=True).values_list("source_tree_id", flat=True))
+    now = timezone.now()
+    lifted.update(taken_down_at=None, takedown_reason="", taken_down_by=None, updated_at=now)
+    lifted.filter(is_flow_synced=False).update(is_active=True, version=F("version") + 1)
+    for tree in Tree.objects.filter(pk__in=tree_ids, status=TreeStatus.PUBLISHED, is_active=True):
+        steps_sync_from_tree(tree=tree)
+    return len(ids)
 
 
 # 95% confidence: the lower bound of the Wilson score interval.

@@ -36,6 +36,7 @@ class SyncResult:
     updated: int = 0
     unchanged: int = 0
     deactivated: int = 0
+    held: int = 0  # entries under a staff takedown: kept out of the library
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)
@@ -99,18 +100,22 @@ class SyncPlan:
 
 def _plan(tree: Tree, rows: list[UpsertRow]) -> SyncPlan:
     """Compares the wanted rows with the flow's current entries (one query, hashes only)."""
-    current = {
-        node_id: (step_id, title, sync_hash, account_id, is_active)
-        for node_id, step_id, title, sync_hash, account_id, is_active in LibraryStep.objects.synced_from(
-            tree
-        ).values_list("source_node_id", "id", "title", "sync_hash", "account_id", "is_active")
-    }
+    existing_rows = LibraryStep.objects.synced_from(tree).values_list(
+        "source_node_id", "id", "title", "sync_hash", "account_id", "is_active", "taken_down_at"
+    )
+    current, held_ids = {}, set()
+    for node_id, step_id, title, sync_hash, account_id, is_active, taken_down_at in existing_rows:
+        current[node_id] = (step_id, title, sync_hash, account_id, is_active)
+        if taken_down_at is not None:
+            held_ids.add(step_id)
     plan = SyncPlan(result=SyncResult(), rows=rows)
-    unchanged = 0
+    unchanged = held = 0
     for row in rows:
         existing = current.get(row.node_id)
         if existing is None:
             plan.created.append(row)
+        elif existing[0] in held_ids:
+            held += 1  # the upsert keeps it inactive; nobody is told of its changes
         elif existing[2:] == (row.sync_hash, tree.account_id, True):
             unchanged += 1
         else:
@@ -128,6 +133,7 @@ def _plan(tree: Tree, rows: list[UpsertRow]) -> SyncPlan:
         updated=len(plan.changed),
         unchanged=unchanged,
         deactivated=len(plan.retired),
+        held=held,
     )
     return plan
 
@@ -173,12 +179,13 @@ def steps_sync_from_tree(*, tree: Tree) -> SyncResult:
     changed = {step_id: plan.changed[step_id].title for step_id in plan.content_changed}
     updates_notify(tree=tree, changed=changed, retired=plan.retired)
     logger.info(
-        "library sync tree=%s created=%d updated=%d unchanged=%d deactivated=%d",
+        "library sync tree=%s created=%d updated=%d unchanged=%d deactivated=%d held=%d",
         tree.pk,
         result.created,
         result.updated,
         result.unchanged,
         result.deactivated,
+        result.held,
     )
     return result
 

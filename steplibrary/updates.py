@@ -71,6 +71,42 @@ def updates_notify(*, tree: Tree, changed: dict, retired: dict) -> int:
     return len(notices)
 
 
+def updates_notify_takedown(*, steps: QuerySet[LibraryStep], reason: str) -> int:
+    """Tells the author of each entry (the source flow's author for a synced entry) and the
+    owners of its active forks that support staff took it down, and why. Two reads and one
+    insert, whatever the number of entries. Like every notice, it is shown only while the
+    reader may still see the entry (`updates_for`)."""
+    entries = {
+        step_id: (title, tree_id, flow_author, creator)
+        for step_id, title, tree_id, flow_author, creator in steps.values_list(
+            "id", "title", "source_tree_id", "source_tree__author_id", "created_by_id"
+        )
+    }
+
+    def notice(step_id, user_id, **target) -> Update:
+        title, tree_id = entries[step_id][:2]
+        return Update(
+            kind=UpdateKind.TAKEN_DOWN,
+            source_step_id=step_id,
+            user_id=user_id,
+            step_title=title[:255],
+            source_tree_id=tree_id,
+            reason=reason[:500],
+            **target,
+        )
+
+    notices = []
+    for step_id, (_title, tree_id, flow_author, creator) in entries.items():
+        author = flow_author if tree_id is not None else creator
+        if author is not None:
+            notices.append(notice(step_id, author, tree_id=tree_id))
+    forks = LibraryStep.objects.filter(forked_from_id__in=entries, is_active=True, created_by__isnull=False)
+    for fork_id, source_id, owner in forks.values_list("id", "forked_from_id", "created_by_id"):
+        notices.append(notice(source_id, owner, fork_id=fork_id))
+    Update.objects.bulk_create(notices)
+    return len(notices)
+
+
 def _name_if_openable(user, field: str) -> Case:
     openable = Tree.objects.visible_to(user).filter(pk=OuterRef(f"{field}_id"))
     return Case(When(Exists(openable), then=F(f"{field}__name")), default=None, output_field=CharField())

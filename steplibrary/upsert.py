@@ -45,7 +45,6 @@ _UPDATED_ON_CONFLICT = (
     "sync_hash",
     "account_id",
     "last_synced_at",
-    "is_active",
 )
 
 
@@ -68,12 +67,16 @@ def _insert_columns() -> str:
 def _conflict_clause(table: str, distinct: str) -> str:
     """The DO UPDATE part; `distinct` is the null-safe "differs" operator of the database."""
     assignments = ", ".join(f"{_column(name)} = excluded.{_column(name)}" for name in _UPDATED_ON_CONFLICT)
+    # A row staff took down stays inactive (its content still follows the flow, so lifting
+    # the takedown shows what is published); every other row returns to the library.
+    not_taken_down = f"{table}.{_column('taken_down_at')} IS NULL"
+    is_active = f"{_column('is_active')} = ({not_taken_down})"
     # `updated_at` moves only when the entry really changed (or returns from retirement), so
     # "recently updated" in the library still means something after a republish.
     changed = (
         f"{table}.{_column('sync_hash')} <> excluded.{_column('sync_hash')} "
         f"OR {table}.{_column('account_id')} {distinct} excluded.{_column('account_id')} "
-        f"OR NOT {table}.{_column('is_active')}"
+        f"OR (NOT {table}.{_column('is_active')} AND {not_taken_down})"
     )
     updated_at = (
         f"{_column('updated_at')} = CASE WHEN {changed} THEN excluded.{_column('updated_at')} "
@@ -86,7 +89,7 @@ def _conflict_clause(table: str, distinct: str) -> str:
     )
     return (
         f"ON CONFLICT ({_column('source_tree')}, {_column('source_node_id')}) "
-        f"DO UPDATE SET {assignments}, {updated_at}, {version}"
+        f"DO UPDATE SET {assignments}, {is_active}, {updated_at}, {version}"
     )
 
 

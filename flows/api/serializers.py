@@ -41,6 +41,7 @@ class SyncResultSerializer(serializers.Serializer):
     updated = serializers.IntegerField()
     unchanged = serializers.IntegerField()
     deactivated = serializers.IntegerField()
+    held = serializers.IntegerField(help_text="Entries under a staff takedown: kept out of the library.")
 
 
 class TreeSerializer(TreeListSerializer):

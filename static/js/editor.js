@@ -241,10 +241,37 @@ function stepCard(node, index) {
       visibilitySelect(node));
   }
   return el("li", { class: `node card node-${node.type}`, dataset: { nodeId: node.id, nodeType: node.type } },
-    el("div", { class: "node-head" }, el("span", { class: `badge kind-${node.type}` }, kind), controls),
+    el("div", { class: "node-head" }, el("span", { class: `badge kind-${node.type}` }, kind), takedownBadge(node), controls),
+    takedownNote(node),
     nodeErrors(node),
     nodeSecrets(node),
     body);
+}
+
+// Steps whose library entry support staff took down: it stays out of the library, whatever
+// is published, until staff lift it (GET /api/trees/{id}/takedowns/).
+let takenDown = new Map();
+
+function takedownBadge(node) {
+  return takenDown.has(node.id) ? el("span", { class: "badge takedown" }, "Taken down by support staff") : null;
+}
+
+function takedownNote(node) {
+  const item = takenDown.get(node.id);
+  if (!item) return null;
+  return el("p", { class: "takedown-note small" },
+    "This step's library entry was taken down by support staff and stays out of the library until they lift it. Reason: ",
+    item.reason);
+}
+
+async function loadTakedowns() {
+  try {
+    const items = await api("GET", `/api/trees/${tree.id}/takedowns/`);
+    takenDown = new Map(items.map((item) => [item.node_id, item]));
+    if (takenDown.size) render();
+  } catch {
+    // The marks help the author; the editor works without them.
+  }
 }
 
 function insertStep(node) {
@@ -324,6 +351,7 @@ function treeCard(node, parent) {
   const card = el("div", { class: `node card node-${node.type}`, dataset: { nodeId: node.id, nodeType: node.type } },
     el("div", { class: "node-head" },
       el("span", { class: `badge kind-${node.type}` }, node.type),
+      takedownBadge(node),
       el("div", { class: "node-controls" },
         canHaveChildren ? iconButton("Add child", () => addChild(node, { id: newId("n"), type: "action", title: "", answer: "" })) : null,
         canHaveChildren ? iconButton("From library", () => pickFromLibrary((entry) => addChild(node, {
@@ -334,6 +362,7 @@ function treeCard(node, parent) {
           ...(entry.content?.instructions && entry.content.instructions !== entry.title ? { description: entry.content.instructions } : {}),
         }))) : null,
         iconButton("Remove branch", removeBranch, { class: "small danger" }))),
+    takedownNote(node),
     nodeErrors(node),
     nodeSecrets(node),
     el("div", { class: "inline" }, typeSelect(node, parent), parent ? textField(node, "answer", "Answer leading here") : null),
@@ -408,6 +437,7 @@ function clearErrors() {
 function describeSync(result) {
   if (!result) return "";
   const parts = [`${result.created} step${result.created === 1 ? "" : "s"} added to the library`, `${result.updated} updated`, `${result.deactivated} removed`];
+  if (result.held) parts.push(`${result.held} held by support staff`);
   return parts.join(", ");
 }
 
@@ -683,3 +713,4 @@ fields.description.value = tree.description || "";
 fields.isPublic.checked = tree.is_public;
 for (const input of Object.values(fields)) input.addEventListener("input", markDirty);
 render();
+loadTakedowns();

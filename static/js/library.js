@@ -67,33 +67,124 @@ function actions(entry) {
   return bar;
 }
 
+// Three-way merge (see README "Accept is a three-way merge"): conflicts are shown as
+// Base / Mine / Theirs columns, and Accept sends the owner's choice for each.
+const FIELD_LABELS = {
+  title: "Title",
+  step_type: "Type",
+  instructions: "Instructions",
+  help_text: "Help text",
+  group_label: "Section",
+};
+
+function fieldLabel(name) {
+  const command = /^commands\[(\d+)\]$/.exec(name);
+  return command ? `Command ${Number(command[1]) + 1}` : FIELD_LABELS[name] || name;
+}
+
+function valueText(value) {
+  if (value === null || value === undefined || value === "") return "(none)";
+  if (typeof value === "object") return [value.label, value.command].filter(Boolean).join(": ");
+  return String(value);
+}
+
+function conflictTable(merge, choices) {
+  const rows = merge.filter((row) => row.status === "conflict").map((row) => {
+    const choice = (side) => el("label", { class: "merge-choice" },
+      el("input", {
+        type: "radio",
+        name: `merge-${row.field}`,
+        value: side,
+        checked: choices.get(row.field) === side,
+        onchange: () => choices.set(row.field, side),
+      }),
+      side === "mine" ? " Keep mine" : " Take theirs");
+    return el("tr", { dataset: { field: row.field } },
+      el("th", { scope: "row" }, fieldLabel(row.field)),
+      el("td", { class: "prewrap" }, valueText(row.base)),
+      el("td", { class: "prewrap" }, valueText(row.mine), el("br"), choice("mine")),
+      el("td", { class: "prewrap" }, valueText(row.theirs), el("br"), choice("theirs")));
+  });
+  if (!rows.length) return el("p", { class: "muted small" }, "No conflicts: Accept takes the source's changes and keeps yours.");
+  return el("div", { class: "merge" },
+    el("p", {}, el("strong", {}, "Both you and the source changed these fields."), " Choose a side for each, then Accept."),
+    el("table", { class: "merge-table" },
+      el("thead", {}, el("tr", {},
+        el("th", { scope: "col" }, "Field"),
+        el("th", { scope: "col" }, "Base"),
+        el("th", { scope: "col" }, "Mine"),
+        el("th", { scope: "col" }, "Theirs"))),
+      el("tbody", {}, rows)));
+}
+
 function upstreamBanner(entry) {
   if (entry.source_retired) {
     return el("p", { class: "upstream retired" }, "Source retired — this copy keeps working.");
   }
   if (!entry.upstream_changed) return null;
   const details = el("div", { class: "upstream-details" });
-  const banner = el("div", { class: "upstream card", role: "region", "aria-label": "Source changed" },
+  const choices = new Map();
+  let review = null;  // the last merge shown: {merge, source_revision}
+
+  function show(upstream, changes) {
+    review = upstream;
+    details.replaceChildren(
+      changes ? renderChanges(changes) : "",
+      conflictTable(upstream.merge, choices));
+  }
+
+  async function load() {
+    const upstream = await api("GET", `/api/steps/${entry.id}/upstream/`);
+    show(upstream, upstream.changes);
+    return upstream;
+  }
+
+  async function accept() {
+    try {
+      if (!review) await load();
+      const open = review.merge.filter((row) => row.status === "conflict" && !choices.has(row.field));
+      if (open.length) {
+        toast(`Choose mine or theirs for: ${open.map((row) => fieldLabel(row.field)).join(", ")}.`, "error");
+        return;
+      }
+      const updated = await api("POST", `/api/steps/${entry.id}/upstream/accept/`, {
+        resolutions: Object.fromEntries(choices),
+        source_revision: review.source_revision,
+      });
+      entries.set(updated.id, { ...entry, ...updated });
+      render(entries.get(updated.id));
+      toast("Source changes taken.");
+    } catch (error) {
+      if (error.status === 409 && error.body?.merge) show(error.body, null);
+      toast(error.message, "error");
+    }
+  }
+
+  return el("div", { class: "upstream card", role: "region", "aria-label": "Source changed" },
     el("p", {}, el("strong", {}, "Source changed"), ` since you took it (now revision ${entry.source_revision}).`),
     el("div", { class: "row-actions" },
-      el("button", { type: "button", onclick: async () => {
-        try {
-          const upstream = await api("GET", `/api/steps/${entry.id}/upstream/`);
-          details.replaceChildren(renderChanges(upstream.changes));
-        } catch (error) { toast(error.message, "error"); }
-      } }, "View changes"),
-      entry.can_edit ? el("button", { type: "button", class: "primary", onclick: () => upstreamAction(entry, "accept", "Source changes taken.") }, "Accept") : null,
-      entry.can_edit ? el("button", { type: "button", onclick: () => upstreamAction(entry, "dismiss", "Dismissed until the source changes again.") }, "Dismiss") : null),
+      el("button", { type: "button", onclick: () => load().catch((error) => toast(error.message, "error")) }, "View changes"),
+      entry.can_edit ? el("button", { type: "button", class: "primary", onclick: accept }, "Accept") : null,
+      entry.can_edit ? el("button", { type: "button", onclick: () => dismiss(entry) }, "Dismiss") : null),
     details);
-  return banner;
 }
 
-async function upstreamAction(entry, verb, message) {
+async function dismiss(entry) {
   try {
-    const updated = await api("POST", `/api/steps/${entry.id}/upstream/${verb}/`);
+    const updated = await api("POST", `/api/steps/${entry.id}/upstream/dismiss/`);
     entries.set(updated.id, { ...entry, ...updated });
     render(entries.get(updated.id));
-    toast(message);
+    toast("Dismissed until the source changes again.");
+  } catch (error) { toast(error.message, "error"); }
+}
+
+async function restore(entry, number) {
+  if (!window.confirm(`Restore revision ${number}? It is recorded as a new revision.`)) return;
+  try {
+    const updated = await api("POST", `/api/steps/${entry.id}/revisions/${number}/restore/`);
+    entries.set(updated.id, { ...entry, ...updated });
+    render(entries.get(updated.id));
+    toast(`Revision ${number} restored as revision ${updated.revision}.`);
   } catch (error) { toast(error.message, "error"); }
 }
 
@@ -106,9 +197,18 @@ async function loadProvenance(entry, usageLine, history) {
     if (current?.id !== entry.id) return;  // another entry was opened meanwhile
     const plural = (count, word) => `${count} ${word}${count === 1 ? "" : "s"}`;
     usageLine.textContent = `Used in ${plural(usage.flow_count, "flow")} · ${plural(usage.fork_count, "fork")}`;
+    const latest = revisions.length ? revisions[0].number : null;
     const items = revisions.map((revision) => el("li", {},
       `Revision ${revision.number} · ${new Date(revision.created_at).toLocaleString()}`,
-      revision.source_tree ? " · published" : " · edited"));
+      revision.source_tree ? " · published" : " · edited",
+      entry.can_edit && revision.number !== latest
+        ? [" ", el("button", {
+          type: "button",
+          class: "small",
+          "aria-label": `Restore revision ${revision.number}`,
+          onclick: () => restore(entry, revision.number),
+        }, "Restore")]
+        : null));
     history.replaceChildren(el("ol", { class: "revisions", reversed: true }, items));
     // The API lists only revisions recorded while this user could see the entry; a gap in
     // the numbers is hidden history, and a diff across it is refused.

@@ -1,8 +1,11 @@
 """Serializers for the step API; every field is listed, and server-owned ones are read-only."""
 
+import re
+
 from rest_framework import serializers
 
 from config.fields import StrictBooleanField, StrictCharField, StrictIntegerField, StrictTypesMixin
+from steplibrary.merge import STATUS_CHOICES
 from steplibrary.models import LibraryStep, SecretAllowance, StepRevision, Update, Visibility
 from steplibrary.selectors import upstream_flags
 
@@ -305,3 +308,92 @@ class StepSecretAllowRequestSerializer(_SecretAllowRequestSerializer):
 
     title = serializers.CharField(max_length=255, required=False)
     content = StepContentSerializer(required=False)
+
+
+# The fields the three-way merge compares; a resolution must name one of them.
+_MERGE_FIELD = re.compile(
+    r"(title|step_type|instructions|help_text|group_label|commands\[(0|[1-9][0-9]{0,2})\])"
+)
+
+
+def _printable(text: str) -> str:
+    """`text` safe to echo in JSON: lone surrogates and control characters escaped."""
+    escaped = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return "".join(char if char.isprintable() else f"\\x{ord(char):02x}" for char in escaped)[:100]
+
+
+class UpstreamAcceptSerializer(serializers.Serializer):
+    # Checked by hand below: DRF's own messages echo keys and values, and a hostile one (a lone
+    # surrogate) must not reach the JSON renderer.
+    resolutions = serializers.JSONField(
+        required=False,
+        default=dict,
+        help_text='Per conflicting field, "mine" or "theirs": {"title": "theirs", "commands[1]": "mine"}.',
+    )
+    source_revision = serializers.IntegerField(
+        min_value=0,
+        max_value=2**31 - 1,
+        required=False,
+        help_text="The source revision the owner reviewed; if the source has moved on since, 409.",
+    )
+
+    def validate_resolutions(self, value) -> dict[str, str]:
+        if not isinstance(value, dict):
+            raise serializers.ValidationError('Expected an object such as {"title": "mine"}.')
+        if len(value) > 100:
+            raise serializers.ValidationError("At most 100 resolutions.")
+        errors = {}
+        for key, choice in value.items():
+            if not _MERGE_FIELD.fullmatch(key):
+                errors[_printable(key)] = [UNKNOWN_MERGE_FIELD]
+            elif choice not in ("mine", "theirs"):
+                errors[key] = ['Choose "mine" or "theirs".']
+        if errors:
+            raise serializers.ValidationError(errors)
+        return value
+
+
+UNKNOWN_MERGE_FIELD = (
+    "Not a merged field (title, step_type, instructions, help_text, group_label, commands[n])."
+)
+
+
+class MergeFieldSerializer(serializers.Serializer):
+    field = serializers.CharField(
+        help_text="title, step_type, instructions, help_text, group_label or commands[n]"
+    )
+    base = serializers.JSONField(allow_null=True)
+    mine = serializers.JSONField(allow_null=True)
+    theirs = serializers.JSONField(allow_null=True)
+    status = serializers.ChoiceField(choices=STATUS_CHOICES)
+
+
+class UpstreamSerializer(serializers.Serializer):
+    source = serializers.UUIDField()
+    forked_from_revision = serializers.IntegerField(allow_null=True)
+    base_revision = serializers.IntegerField(allow_null=True)
+    source_revision = serializers.IntegerField(allow_null=True)
+    upstream_changed = serializers.BooleanField()
+    source_retired = serializers.BooleanField()
+    changes = serializers.DictField(help_text="What the source changed since base (as in revisions/diff).")
+    merge = MergeFieldSerializer(many=True, help_text="Every compared field, in display order.")
+    conflicts = serializers.ListField(child=serializers.CharField())
+
+
+class MergeConflictSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    conflicts = serializers.ListField(
+        child=serializers.CharField(), help_text="Fields still needing a choice."
+    )
+    source_revision = serializers.IntegerField()
+    merge = MergeFieldSerializer(many=True)
+
+
+class TakedownSerializer(serializers.Serializer):
+    """A step of a flow whose library entry support staff took down."""
+
+    node_id = serializers.CharField(source="source_node_id")
+    step_id = serializers.UUIDField(source="pk")
+    title = serializers.CharField()
+    reason = serializers.CharField(source="takedown_reason")
+    taken_down_at = serializers.DateTimeField()

@@ -1,7 +1,13 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from steplibrary.api.views import LibraryStepViewSet, TreePreviewView, TreeSecretAllowanceView, UpdateViewSet
+from steplibrary.api.views import (
+    LibraryStepViewSet,
+    TreePreviewView,
+    TreeSecretAllowanceView,
+    TreeTakedownsView,
+    UpdateViewSet,
+)
 
 router = DefaultRouter()
 router.register("steps", LibraryStepViewSet, basename="step")
@@ -15,5 +21,7 @@ urlpatterns = [
         TreeSecretAllowanceView.as_view(),
         name="tree-secret-allowances",
     ),
+    # <str:pk>: a malformed id is the API's JSON 404 (get_object), not the HTML page.
+    path("trees/<str:pk>/takedowns/", TreeTakedownsView.as_view(), name="tree-takedowns"),
     *router.urls,
 ]

@@ -7,12 +7,17 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from config.concurrency import IF_MATCH_PARAMETER, PRECONDITION_FAILED_RESPONSE, ConditionalWriteMixin
+from config.concurrency import (
+    IF_MATCH_PARAMETER,
+    PRECONDITION_FAILED_RESPONSE,
+    ConditionalWriteMixin,
+    check_if_match,
+)
 from config.schema import ErrorSerializer
 from config.throttling import WriteRateThrottle
 from flows.api.permissions import CanChangeTree
@@ -25,20 +30,25 @@ from steplibrary.api.serializers import (
     ForkSerializer,
     LibraryStepSerializer,
     MarkReadSerializer,
+    MergeConflictSerializer,
     RateSerializer,
     RevisionDiffQuerySerializer,
     SecretAllowanceSerializer,
     StepRevisionSerializer,
     StepSecretAllowRequestSerializer,
+    TakedownSerializer,
     TreePreviewSerializer,
     TreeSecretAllowRequestSerializer,
     UpdateSerializer,
+    UpstreamAcceptSerializer,
+    UpstreamSerializer,
 )
 from steplibrary.diff import diff_versions, version_of
 from steplibrary.filtersets import LibraryStepFilterSet
+from steplibrary.merge import MergeConflict, SourceRetired, conflicts_of
 from steplibrary.models import LibraryStep, SecretAllowance, StepRevision, Update
 from steplibrary.secret_checks import SecretFindingsError
-from steplibrary.selectors import steps_for_display, upstream_flags
+from steplibrary.selectors import fork_upstream, steps_for_display, upstream_flags
 from steplibrary.services import (
     NoSuchFinding,
     step_create,
@@ -46,6 +56,7 @@ from steplibrary.services import (
     step_fork,
     step_rate,
     step_record_use,
+    step_revision_restore,
     step_secret_allow,
     step_update,
     step_upstream_accept,
@@ -57,6 +68,13 @@ from steplibrary.updates import updates_for, updates_mark_read
 from steplibrary.usage import trees_using_steps
 
 _WRITE_ERRORS = {400: None, 403: None, 404: None, 412: PRECONDITION_FAILED_RESPONSE, 429: None}
+RETIRED = "The source was retired; there is nothing to take."
+# Path parameters typed in the schema, so that generated clients (and the fuzzer) send ids
+# the routes can match; anything else never reaches the API (Django's 404 page).
+STEP_ID = OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH)
+REVISION_NUMBER = OpenApiParameter(
+    "number", {"type": "integer", "minimum": 0, "maximum": 999_999_999}, OpenApiParameter.PATH
+)
 
 
 @contextmanager
@@ -110,6 +128,8 @@ class LibraryStepViewSet(ConditionalWriteMixin, viewsets.ModelViewSet):
     permission_classes = [IsAuthenticated, CanChangeStep]
     throttle_classes = [WriteRateThrottle]
     queryset = LibraryStep.objects.none()  # for the schema; requests use get_queryset()
+    # Any segment reaches the view, so a malformed id is the API's JSON 404, not the HTML page.
+    lookup_value_regex = "[^/]+"
 
     def get_queryset(self):
         return steps_for_display(user=self.request.user)
@@ -226,54 +246,135 @@ class LibraryStepViewSet(ConditionalWriteMixin, viewsets.ModelViewSet):
         )
         return Response({"from": older or None, "to": newer, "changes": changes})
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT, 400: ErrorSerializer})
-    @action(detail=True, methods=["get"])
-    def upstream(self, request, pk=None):
-        """For a fork: what changed in its source since the revision it was taken from."""
+    @extend_schema(
+        parameters=[STEP_ID, REVISION_NUMBER, IF_MATCH_PARAMETER],
+        request=None,
+        responses={
+            200: LibraryStepSerializer,
+            403: ErrorSerializer,
+            404: ErrorSerializer,
+            412: PRECONDITION_FAILED_RESPONSE,
+            429: ErrorSerializer,
+        },
+    )
+    @action(detail=True, methods=["post"], url_path=r"revisions/(?P<number>[^/]+)/restore")
+    def restore(self, request, pk=None, number=None):
+        """Bring back revision `number`'s title, type and content, recorded as a new revision
+        (visibility stays). Only the creator of a manual entry or fork; synced entries are 403."""
+        if not (number.isascii() and number.isdigit() and len(number) <= 9):
+            self.get_object()  # an invisible entry stays a 404 whatever the number
+            raise NotFound("No such revision.")
+        with transaction.atomic():
+            step = self.get_object_for_write()
+            try:
+                with _secrets_refused():
+                    step_revision_restore(step=step, number=int(number), user=request.user)
+            except StepRevision.DoesNotExist:
+                raise NotFound("No such revision.") from None
+        return self._fresh(step)
+
+    def _fork_or_400(self) -> LibraryStep:
         fork = self.get_object()
         if not fork.forked_from_id:
             raise ValidationError({"detail": "This entry is not a fork."})
-        changed, retired = upstream_flags(fork)
+        return fork
+
+    @extend_schema(
+        parameters=[STEP_ID], responses={200: UpstreamSerializer, 400: ErrorSerializer, 404: ErrorSerializer}
+    )
+    @action(detail=True, methods=["get"])
+    def upstream(self, request, pk=None):
+        """For a fork: the three-way comparison with its source, field by field (base = the
+        source revision it was taken from, mine = the fork now, theirs = the source now). A
+        source that is retired or that the caller can no longer see shows as retired."""
+        fork = self._fork_or_400()
+        upstream = fork_upstream(fork=fork, user=request.user)
+        changed, _ = upstream_flags(fork)
         body = {
             "source": str(fork.forked_from_id),
             "forked_from_revision": fork.forked_from_revision,
-            "source_revision": fork.source_revision,
-            "upstream_changed": changed,
-            "source_retired": retired,
+            "base_revision": None,
+            "source_revision": None,
+            "upstream_changed": changed and upstream is not None,
+            "source_retired": upstream is None,
             "changes": {},
+            "merge": [],
+            "conflicts": [],
         }
-        if retired:
-            return Response(body)
-        if not LibraryStep.objects.visible_to(request.user).filter(pk=fork.forked_from_id).exists():
-            raise NotFound("The source of this fork is not visible to you.")
-        taken = StepRevision.objects.filter(
-            step_id=fork.forked_from_id, number=fork.forked_from_revision
-        ).first()
-        source = LibraryStep.objects.get(pk=fork.forked_from_id)
-        body["changes"] = diff_versions(taken.as_version() if taken else None, version_of(source))
+        if upstream is not None:
+            body.update(
+                base_revision=upstream.base_revision,
+                source_revision=upstream.source_revision,
+                changes=diff_versions(upstream.base, version_of(upstream.source)),
+                merge=[field.as_dict() for field in upstream.fields],
+                conflicts=conflicts_of(upstream.fields),
+            )
         return Response(body)
 
-    def _upstream_action(self, request, change):
-        fork = self.get_object()
-        if not fork.forked_from_id:
-            raise ValidationError({"detail": "This entry is not a fork."})
-        if upstream_flags(fork)[1]:
-            raise ValidationError({"detail": "The source was retired; there is nothing to take."})
-        with _secrets_refused():
-            change(fork)
-        return self._fresh(fork)
-
-    @extend_schema(request=None, responses={200: LibraryStepSerializer})
+    @extend_schema(
+        parameters=[STEP_ID, IF_MATCH_PARAMETER],
+        request=UpstreamAcceptSerializer,
+        responses={
+            200: LibraryStepSerializer,
+            400: OpenApiTypes.OBJECT,
+            403: ErrorSerializer,
+            404: ErrorSerializer,
+            409: MergeConflictSerializer,
+            412: PRECONDITION_FAILED_RESPONSE,
+            429: ErrorSerializer,
+        },
+    )
     @action(detail=True, methods=["post"], url_path="upstream/accept")
     def upstream_accept(self, request, pk=None):
-        """Take the source's current title, type and content into this fork."""
-        return self._upstream_action(request, lambda fork: step_upstream_accept(fork=fork, user=request.user))
+        """Merge the source into this fork: take what only the source changed, keep what only
+        the fork changed; conflicts answer 409 unless `resolutions` picks a side for each."""
+        fork = self._fork_or_400()
+        body = UpstreamAcceptSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            with _secrets_refused():
+                step_upstream_accept(
+                    fork=fork,
+                    user=request.user,
+                    precondition=lambda locked: check_if_match(request, version=locked.version),
+                    **body.validated_data,
+                )
+        except SourceRetired:
+            raise ValidationError({"detail": RETIRED}) from None
+        except MergeConflict as conflict:
+            detail = (
+                "The source changed since you reviewed it; review the merge again."
+                if conflict.stale
+                else "Both you and the source changed these fields; choose mine or theirs for each."
+            )
+            return Response(
+                {
+                    "detail": detail,
+                    "conflicts": conflict.unresolved,
+                    "source_revision": conflict.source_revision,
+                    "merge": [field.as_dict() for field in conflict.fields],
+                },
+                status=status.HTTP_409_CONFLICT,
+            )
+        return self._fresh(fork)
 
-    @extend_schema(request=None, responses={200: LibraryStepSerializer})
+    @extend_schema(
+        request=None,
+        responses={
+            200: LibraryStepSerializer,
+            400: ErrorSerializer,
+            403: ErrorSerializer,
+            404: ErrorSerializer,
+        },
+    )
     @action(detail=True, methods=["post"], url_path="upstream/dismiss")
     def upstream_dismiss(self, request, pk=None):
         """Stop showing the source's current revision as a change."""
-        return self._upstream_action(request, lambda fork: step_upstream_dismiss(fork=fork))
+        fork = self._fork_or_400()
+        if upstream_flags(fork)[1]:
+            raise ValidationError({"detail": RETIRED})
+        step_upstream_dismiss(fork=fork)
+        return self._fresh(fork)
 
     @extend_schema(
         methods=["GET"],
@@ -393,6 +494,33 @@ class TreeSecretAllowanceView(GenericAPIView):
             lambda **body: tree_secret_allow(tree=tree, user=request.user, **body),
             TreeSecretAllowRequestSerializer,
         )
+
+
+class TreeTakedownsView(GenericAPIView):
+    """GET /api/trees/{id}/takedowns/: the flow's steps whose entries staff took down, for the
+    people who edit it (the editor marks them)."""
+
+    serializer_class = TakedownSerializer
+    permission_classes = [IsAuthenticated]
+    queryset = Tree.objects.none()
+
+    def get_queryset(self):
+        return Tree.objects.visible_to(self.request.user)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH)],
+        responses={200: TakedownSerializer(many=True), 403: ErrorSerializer, 404: ErrorSerializer},
+    )
+    def get(self, request, pk):
+        tree = self.get_object()
+        if not Tree.objects.editable_by(request.user).filter(pk=tree.pk).exists():
+            raise PermissionDenied("Only the flow's author and team can see its takedowns.")
+        steps = (
+            LibraryStep.objects.synced_from(tree)
+            .filter(taken_down_at__isnull=False)
+            .order_by("source_node_id")
+        )
+        return Response(self.get_serializer(steps, many=True).data)
 
 
 class UpdateViewSet(viewsets.ReadOnlyModelViewSet):

@@ -126,6 +126,66 @@ class TestStepActions:
 
 
 @pytest.mark.django_db
+class TestTakedownActions:
+    url = "admin:steplibrary_librarystep_changelist"
+
+    def test_take_down_asks_for_a_reason_first(self, support_client, library):
+        step = library[0].library_steps.first()
+        response = support_client.post(
+            reverse(self.url), {"action": "take_down", "_selected_action": [str(step.pk)]}
+        )
+        assert response.status_code == 200
+        assert b"Take down" in response.content and step.title.encode() in response.content
+        step.refresh_from_db()
+        assert step.is_active and step.taken_down_at is None
+        # Applying without a reason shows the form again, with the error.
+        response = support_client.post(
+            reverse(self.url),
+            {"action": "take_down", "_selected_action": [str(step.pk)], "apply": "1", "reason": " "},
+        )
+        assert b"This field is required" in response.content
+        step.refresh_from_db()
+        assert step.taken_down_at is None
+
+    def test_take_down_then_lift(self, support_client, support, library, author):
+        tree = library[0]
+        step = tree.library_steps.first()
+        response = support_client.post(
+            reverse(self.url),
+            {
+                "action": "take_down",
+                "_selected_action": [str(step.pk)],
+                "apply": "1",
+                "reason": "Leaks a key",
+            },
+            follow=True,
+        )
+        assert b"1 entries taken down" in response.content
+        step.refresh_from_db()
+        assert (step.is_active, step.takedown_reason, step.taken_down_by) == (False, "Leaks a key", support)
+        listing = support_client.get(reverse(self.url) + "?taken_down_at__isnull=False")
+        assert step.title.encode() in listing.content
+        change = support_client.get(reverse("admin:steplibrary_librarystep_change", args=[step.pk]))
+        assert b'name="is_active"' not in change.content  # only "Lift takedown" ends it
+        action(support_client, reverse(self.url), "reactivate", [step.pk])
+        step.refresh_from_db()
+        assert not step.is_active
+        action(support_client, reverse(self.url), "lift_takedown", [step.pk])
+        step.refresh_from_db()
+        assert (step.is_active, step.taken_down_at, step.takedown_reason) == (True, None, "")
+
+    def test_non_staff_cannot_take_down(self, client, teammate, library):
+        step = library[0].library_steps.first()
+        client.force_login(teammate)
+        client.post(
+            reverse(self.url),
+            {"action": "take_down", "_selected_action": [str(step.pk)], "apply": "1", "reason": "x"},
+        )
+        step.refresh_from_db()
+        assert step.taken_down_at is None
+
+
+@pytest.mark.django_db
 class TestTreeActions:
     url = "admin:flows_tree_changelist"
 

@@ -53,7 +53,13 @@ def test_the_publish_story(api, teammate, outsider):
 
     published = api.patch(f"/api/trees/{tree_id}/", {"status": "published"})
     assert published.status_code == 200, published.content
-    assert published.json()["sync_result"] == {"created": 2, "updated": 0, "unchanged": 0, "deactivated": 0}
+    assert published.json()["sync_result"] == {
+        "created": 2,
+        "updated": 0,
+        "unchanged": 0,
+        "deactivated": 0,
+        "held": 0,
+    }
 
     # Every synced field, as a teammate sees it.
     rows = {row["source_node_id"]: row for row in client_for(teammate).get("/api/steps/").json()["results"]}
@@ -88,7 +94,13 @@ def test_the_publish_story(api, teammate, outsider):
     structure = api.get(f"/api/trees/{tree_id}/").json()["tree_structure"]
     structure["steps"][2]["title"] = "Stop the web server"
     edited = api.patch(f"/api/trees/{tree_id}/", {"tree_structure": structure}, format="json")
-    assert edited.json()["sync_result"] == {"created": 0, "updated": 1, "unchanged": 1, "deactivated": 0}
+    assert edited.json()["sync_result"] == {
+        "created": 0,
+        "updated": 1,
+        "unchanged": 1,
+        "deactivated": 0,
+        "held": 0,
+    }
     after = other.get(f"/api/steps/{stop['id']}/").json()
     assert (after["title"], after["usage_count"], after["rating_count"]) == ("Stop the web server", 1, 2)
 

@@ -58,3 +58,43 @@ def test_ten_people_rating_at_once_all_succeed_with_exact_counts(account):
     step = LibraryStep.objects.get(pk=step.pk)
     assert StepRating.objects.filter(step=step).count() == step.rating_count == 10
     assert step.rating_avg == 3.0  # two of each score 1..5
+
+
+@pytest.mark.postgresql
+@pytest.mark.django_db(transaction=True)
+def test_an_accept_racing_an_edit_of_the_fork_loses_neither(account, other_account):
+    """The owner accepts the source's change while another tab of theirs renames the fork: in
+    either order, the rename and the source's new instructions both survive, and the fork's
+    latest revision is exactly what it holds."""
+    from flows.tests.factories import TreeFactory, procedural_structure
+
+    owner = UserFactory(account=other_account)
+    author = UserFactory(account=account)
+    for round_number in range(10):
+        tree = TreeFactory(author=author, published=True, public=True, tree_structure=procedural_structure(1))
+        source = LibraryStep.objects.get(source_tree=tree, source_node_id="s1")
+        api = APIClient()
+        api.force_authenticate(owner)
+        fork_id = api.post(f"/api/steps/{source.pk}/fork/").json()["id"]
+        tree.tree_structure["steps"][1]["description"] = f"Source words {round_number}"
+        tree.save()
+        statuses: list[int] = []
+
+        def act(index: int, barrier, fork_id=fork_id, round_number=round_number, statuses=statuses) -> None:
+            client = APIClient()
+            client.force_authenticate(owner)
+            barrier.wait(timeout=30)
+            if index == 0:
+                statuses.append(client.post(f"/api/steps/{fork_id}/upstream/accept/").status_code)
+            else:
+                rename = {"title": f"Renamed {round_number}"}
+                statuses.append(client.patch(f"/api/steps/{fork_id}/", rename, format="json").status_code)
+
+        assert run_in_threads(2, act) == []
+        assert statuses.count(200) == 2, statuses
+        fork = LibraryStep.objects.get(pk=fork_id)
+        assert fork.title == f"Renamed {round_number}"
+        assert fork.content["instructions"] == f"Source words {round_number}"
+        assert fork.forked_from_revision == 2
+        latest = fork.revisions.order_by("-number").first()
+        assert (latest.title, latest.content) == (fork.title, fork.content)

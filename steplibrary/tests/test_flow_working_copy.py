@@ -100,6 +100,7 @@ class TestWorkingCopy:
             "updated": 1,
             "unchanged": 1,
             "deactivated": 0,
+            "held": 0,
         }
         assert published.json()["history_version"] == 3
         assert published["ETag"] == f'"{published.json()["version"]}"'  # the flow's own ETag

@@ -128,7 +128,11 @@ class TestForksTrackTheirSource:
         assert upstream["changes"]["title"] == {"from": "Step 1", "to": "Source moved on"}
         assert upstream["changes"]["instructions"]["to"] == "Better words"
 
-        accepted = api.post(f"/api/steps/{fork['id']}/upstream/accept/").json()
+        refused = api.post(f"/api/steps/{fork['id']}/upstream/accept/")
+        assert (refused.status_code, refused.json()["conflicts"]) == (409, ["title"])
+        accepted = api.post(
+            f"/api/steps/{fork['id']}/upstream/accept/", {"resolutions": {"title": "theirs"}}, format="json"
+        ).json()
         assert accepted["title"] == "Source moved on"
         assert accepted["content"]["instructions"] == "Better words"
         assert accepted["visibility"] == "private"  # the fork keeps its own visibility

@@ -92,6 +92,7 @@ class TestEditsWhilePublished:
             "updated": 1,
             "unchanged": 2,
             "deactivated": 0,
+            "held": 0,
         }
 
     def test_a_republish_moves_updated_at_only_for_changed_entries(self, published):

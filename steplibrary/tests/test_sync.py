@@ -151,5 +151,5 @@ class TestVisibility:
 def test_plan_reports_without_writing(author):
     tree = TreeFactory(author=author, tree_structure=procedural_structure(4))
     result = steps_plan_sync_from_tree(tree=tree)
-    assert result.as_dict() == {"created": 4, "updated": 0, "unchanged": 0, "deactivated": 0}
+    assert result.as_dict() == {"created": 4, "updated": 0, "unchanged": 0, "deactivated": 0, "held": 0}
     assert LibraryStep.objects.count() == 0

@@ -39,14 +39,14 @@ class Command(BaseCommand):
             )
             self.stdout.write(
                 f"[{position}/{total}] {flow.name}: +{result.created} ~{result.updated} "
-                f"={result.unchanged} -{result.deactivated}"
+                f"={result.unchanged} -{result.deactivated}" + (f" held {result.held}" if result.held else "")
             )
         verb = "would sync" if dry_run else "synced"
         self.stdout.write(
             self.style.SUCCESS(
                 f"{verb} {total - failures} of {total} flows: {totals.created} created, "
                 f"{totals.updated} updated, {totals.unchanged} unchanged, "
-                f"{totals.deactivated} deactivated"
+                f"{totals.deactivated} deactivated, {totals.held} held (taken down by staff)"
             )
         )
         if failures:

@@ -110,10 +110,17 @@ class WorkingCopyWriteSerializer(serializers.Serializer):
 
     def validate_tree_structure(self, structure):
         # The same rules as the flow's own structure while it is a draft: empty titles allowed.
+        tree = self.context["tree"]
         try:
-            parse_tree_structure(structure, self.context["tree"].tree_type, require_titles=False)
+            nodes = parse_tree_structure(structure, tree.tree_type, require_titles=False)
         except TreeStructureError as error:
             raise serializers.ValidationError(error.messages) from None
+        # Publishing the working copy must not link what the flow's author may not see.
+        if any(node.library_step_id for node in nodes):
+            author = tree.author if tree.author_id else self.context["request"].user
+            errors = link_errors(nodes=nodes, author=author, already_linked=tree.linked_step_ids)
+            if errors:
+                raise serializers.ValidationError(errors)
         return structure
 
 

@@ -165,7 +165,7 @@ class TreeWorkingCopyView(_EditableTreeView):
     )
     def put(self, request, pk):
         tree = self.get_object()
-        body = WorkingCopyWriteSerializer(data=request.data, context={"tree": tree})
+        body = WorkingCopyWriteSerializer(data=request.data, context={"tree": tree, "request": request})
         body.is_valid(raise_exception=True)
         try:
             copy = tree_working_copy_save(

@@ -63,6 +63,22 @@ class TestLinksNameOnlyEntriesTheAuthorMaySee:
         assert mine.linked_step_ids == [] and mine.status == "draft"
         assert not Update.objects.exists()
 
+    def test_a_working_copy_cannot_link_another_teams_team_entry(self, author, outsider):
+        team_entry = LibraryStepFactory(created_by=author, team=True)
+        mine = TreeFactory(author=outsider, published=True, tree_structure=procedural_structure(1))
+        response = client_for(outsider).put(
+            f"/api/trees/{mine.pk}/draft/",
+            {"name": "Mine", "tree_structure": linking(team_entry.pk)},
+            format="json",
+        )
+        assert response.status_code == 400, response.content
+        assert response.json() == {"tree_structure": [f"steps[1].library_step_id: {LINK_MESSAGE}"]}
+        assert client_for(outsider).get(f"/api/trees/{mine.pk}/draft/").status_code == 404
+        published = client_for(outsider).post(f"/api/trees/{mine.pk}/publish/")
+        assert published.status_code == 200
+        mine.refresh_from_db()
+        assert mine.linked_step_ids == [] and not Update.objects.exists()
+
     def test_visible_entries_can_be_linked(self, author, teammate, outsider):
         public = LibraryStepFactory(created_by=author, public=True)
         team = LibraryStepFactory(created_by=author, team=True)

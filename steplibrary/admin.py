@@ -1,5 +1,6 @@
 """Admin for support staff: inspect, deactivate/reactivate and re-sync library entries."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.template.response import TemplateResponse
@@ -11,7 +12,11 @@ from flows.models import Tree, TreeStatus
 from flows.tree_structure import TreeStructureError
 from steplibrary.forms import TakedownForm
 from steplibrary.models import LibraryStep, SecretAllowance, StepRating
-from steplibrary.secret_checks import SecretFindingsError, secrets_ensure_tree_allowed
+from steplibrary.secret_checks import (
+    SecretFindingsError,
+    secrets_ensure_step_allowed,
+    secrets_ensure_tree_allowed,
+)
 from steplibrary.services import steps_lift_takedown, steps_set_active, steps_take_down
 from steplibrary.sync import steps_sync_from_tree
 
@@ -75,8 +80,31 @@ def _resync_trees(modeladmin, request, trees) -> None:
         modeladmin.message_user(request, "No flow was re-synced.", messages.INFO)
 
 
+class LibraryStepAdminForm(forms.ModelForm):
+    """Staff edits of a manual entry or fork pass the same secret scan as the API: an entry
+    shared with a team or the public must hold no unallowed finding."""
+
+    # No Meta: ModelAdmin builds the form for LibraryStep with the fields it shows.
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors or self.instance.is_flow_synced:
+            return cleaned  # a synced entry's content is the flow's, scanned when it was published
+        try:
+            secrets_ensure_step_allowed(
+                title=cleaned.get("title", self.instance.title),
+                content=cleaned.get("content", self.instance.content) or {},
+                visibility=cleaned.get("visibility", self.instance.visibility),
+                step=self.instance if self.instance.pk else None,
+            )
+        except SecretFindingsError as error:
+            self.add_error(None, error.messages)
+        return cleaned
+
+
 @admin.register(LibraryStep)
 class LibraryStepAdmin(admin.ModelAdmin):
+    form = LibraryStepAdminForm
     list_display = [
         "title",
         "step_type",
@@ -114,6 +142,14 @@ class LibraryStepAdmin(admin.ModelAdmin):
         "usage_count",
         "rating_count",
         "rating_avg",
+        # Session outcomes: counted by the runs, never typed in.
+        "run_count",
+        "success_count",
+        "failure_count",
+        "last_used_at",
+        "works_best",
+        "solution_reached_count",
+        "solution_resolved_count",
         "forked_from",
         "version",
         "taken_down_at",

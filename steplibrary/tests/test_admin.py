@@ -1,5 +1,7 @@
 """Django admin for support staff: changelists, filters, actions and who gets in."""
 
+import json
+
 import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
@@ -82,6 +84,28 @@ class TestChangelists:
         assert response.status_code == 200
         assert "content" not in response.context["adminform"].form.fields
         assert "is_active" in response.context["adminform"].form.fields
+
+    def test_a_manual_entry_shared_with_a_secret_is_refused(self, support_client, author):
+        step = LibraryStepFactory(created_by=author, title="Configure the CLI")
+        url = reverse("admin:steplibrary_librarystep_change", args=[step.pk])
+        form = support_client.get(url).context["adminform"].form
+        values = {name: form[name].value() for name in form.fields}
+        data = {
+            name: "on" if value is True else value
+            for name, value in values.items()
+            if value not in (None, False)
+        }
+        content = {**step.content, "instructions": "aws configure set aws_access_key_id AKIAZ3MHXQ7V4PDLNS2K"}
+        data.update(visibility="public", content=json.dumps(content))
+        response = support_client.post(url, data)
+        assert response.status_code == 200
+        assert "AWS Access Key" in str(response.context["adminform"].form.non_field_errors())
+        step.refresh_from_db()
+        assert step.visibility != "public" and "AKIA" not in step.content["instructions"]
+        data["visibility"] = "private"  # nobody else reads a private entry: not scanned
+        assert support_client.post(url, data).status_code == 302
+        step.refresh_from_db()
+        assert "AKIA" in step.content["instructions"]
 
 
 @pytest.mark.django_db

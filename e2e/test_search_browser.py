@@ -10,9 +10,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 XSS = "<img src=x onerror=alert(1)>"
 
 
-def test_search_marks_matched_words_as_text_and_says_when_it_shows_close_matches(open_session, author):
-    from django.db import connection
-
+def renew_certificate_entry(author):
     content = {
         "instructions": f"Renew the certificate {XSS}",
         "help_text": None,
@@ -20,6 +18,10 @@ def test_search_marks_matched_words_as_text_and_says_when_it_shows_close_matches
         "group_label": "TLS",
     }
     LibraryStepFactory(created_by=author, public=True, title=f"Renew the certificate {XSS}", content=content)
+
+
+def test_search_marks_matched_words_as_text(open_session, author):
+    renew_certificate_entry(author)
     alice = open_session("alice")
     page = alice.page
     alice.goto("/library/?search=certificate")
@@ -32,6 +34,14 @@ def test_search_marks_matched_words_as_text_and_says_when_it_shows_close_matches
 
     alice.goto(f"/library/?search=certficate {XSS}")
     assert page.locator("img[src=x]").count() == 0
-    if connection.vendor == "postgresql":
-        expect(page.locator(".close-matches")).to_contain_text("showing close matches for")
-        expect(page.locator(".step-item")).to_have_count(1)
+
+
+@pytest.mark.postgresql  # close matches come from pg_trgm; SQLite keeps the substring search
+def test_a_typo_shows_close_matches_and_says_so(open_session, author):
+    renew_certificate_entry(author)
+    alice = open_session("alice")
+    page = alice.page
+    alice.goto(f"/library/?search=certficate {XSS}")
+    expect(page.locator(".close-matches")).to_contain_text("showing close matches for")
+    expect(page.locator(".step-item")).to_have_count(1)
+    assert page.locator("img[src=x]").count() == 0

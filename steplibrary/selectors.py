@@ -2,11 +2,11 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Case, CharField, Exists, F, OuterRef, Subquery, TextField, When
+from django.db.models import Case, Exists, F, OuterRef, Subquery, TextField, When
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 
-from flows.models import Tree
+from flows.selectors import flow_name_if_visible
 from steplibrary.diff import version_of
 from steplibrary.merge import MergeField, merge_fields
 from steplibrary.models import LibraryStep, StepRating, StepRevision
@@ -26,15 +26,10 @@ def steps_for_display(*, user):
     # A source the reader can no longer see (made team-only elsewhere, taken down) counts as
     # retired for them: no flag, no revision number, no diff (decided at the moment of reading).
     source_visible = Exists(LibraryStep.objects.visible_to(user).filter(pk=OuterRef("forked_from")))
-    openable_source = Tree.objects.visible_to(user).filter(pk=OuterRef("source_tree_id"))
     return (
         LibraryStep.objects.visible_to(user)
         .annotate(
-            source_tree_name=Case(
-                When(Exists(openable_source), then=F("source_tree__name")),
-                default=None,
-                output_field=CharField(),
-            ),
+            source_tree_name=flow_name_if_visible(user=user, field="source_tree"),
             created_by_username=F("created_by__username"),
             my_rating=Subquery(my_rating),
             revision=Subquery(revision),

@@ -6,10 +6,11 @@ source flow only if they may open it then.
 """
 
 from django.contrib.auth import get_user_model
-from django.db.models import Case, CharField, Exists, F, OuterRef, QuerySet, When
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from flows.models import Tree
+from flows.selectors import flow_name_if_visible
 from steplibrary.models import LibraryStep, Update, UpdateKind, visibility_allows
 from steplibrary.usage import trees_using_steps
 
@@ -107,19 +108,14 @@ def updates_notify_takedown(*, steps: QuerySet[LibraryStep], reason: str) -> int
     return len(notices)
 
 
-def _name_if_openable(user, field: str) -> Case:
-    openable = Tree.objects.visible_to(user).filter(pk=OuterRef(f"{field}_id"))
-    return Case(When(Exists(openable), then=F(f"{field}__name")), default=None, output_field=CharField())
-
-
 def updates_for(user) -> QuerySet[Update]:
     """The user's updates about entries they may still see, each with the source flow's and
     their own flow's names only when they may open those flows now."""
     return (
         Update.objects.filter(user=user, source_step__in=LibraryStep.objects.readable_by(user))
         .annotate(
-            source_tree_name=_name_if_openable(user, "source_tree"),
-            tree_name=_name_if_openable(user, "tree"),
+            source_tree_name=flow_name_if_visible(user=user, field="source_tree"),
+            tree_name=flow_name_if_visible(user=user, field="tree"),
         )
         .select_related("fork")
     )

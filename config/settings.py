@@ -87,10 +87,14 @@ TEMPLATES = [
     },
 ]
 
+# Production keeps each worker's connection for a minute instead of paying the connection
+# setup (~26 ms on PostgreSQL) on every request; the health check at the start of a request
+# replaces a connection the server closed meanwhile. The development server starts a thread
+# per request, so it would leave a connection behind per thread: it keeps none.
 DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", "") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0 if DEBUG else 60),
         conn_health_checks=True,
     )
 }

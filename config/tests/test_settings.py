@@ -95,3 +95,20 @@ def test_sqlite_uses_immediate_transactions_a_busy_timeout_and_wal(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1].split() == ["wal", "IMMEDIATE", "7"]
+
+
+def test_production_keeps_database_connections_with_health_checks():
+    # Connection setup costs more than a library page's query; production reuses connections.
+    probe = (
+        "from django.conf import settings; database = settings.DATABASES['default']; "
+        "print(database['CONN_MAX_AGE'], database['CONN_HEALTH_CHECKS'])"
+    )
+    production = run_manage("shell", "--no-imports", "-c", probe, DEBUG="0", SECRET_KEY=STRONG_KEY)
+    assert production.returncode == 0, production.stderr
+    assert production.stdout.split() == ["60", "True"]
+    development = run_manage("shell", "--no-imports", "-c", probe, DEBUG="1")
+    assert development.stdout.split() == ["0", "True"]
+    configured = run_manage(
+        "shell", "--no-imports", "-c", probe, DEBUG="0", SECRET_KEY=STRONG_KEY, DATABASE_CONN_MAX_AGE="5"
+    )
+    assert configured.stdout.split() == ["5", "True"]

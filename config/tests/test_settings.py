@@ -10,7 +10,14 @@ STRONG_KEY = "k3y-" + "9f8e7d6c5b4a" * 5
 
 
 def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
-    ours = {"DEBUG", "SECRET_KEY", "SECURE_SSL_REDIRECT", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    ours = {
+        "DEBUG",
+        "SECRET_KEY",
+        "SECURE_SSL_REDIRECT",
+        "ALLOWED_HOSTS",
+        "DJANGO_ALLOW_ASYNC_UNSAFE",
+        "DATABASE_CONN_MAX_AGE",
+    }
     clean = {key: value for key, value in os.environ.items() if key not in ours}
     clean.update(DJANGO_SETTINGS_MODULE="config.settings", **env)
     return subprocess.run(

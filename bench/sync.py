@@ -9,8 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from flows.models import Tree
+from flows.samples import procedural_structure
 from flows.services import tree_publish
-from flows.tests.factories import procedural_structure
 from steplibrary.models import LibraryStep
 from steplibrary.sync import extract_library_entries
 from steplibrary.upsert import UpsertRow, upsert_params, upsert_statement

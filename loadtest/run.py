@@ -142,8 +142,8 @@ def seed(flow_steps: int) -> dict:
     from accounts.models import Account, User
     from accounts.services import token_create
     from flows.models import Tree
+    from flows.samples import procedural_structure
     from flows.services import tree_publish
-    from flows.tests.factories import procedural_structure
     from steplibrary.models import LibraryStep
 
     account = Account.objects.create(name="Load test team")
@@ -241,7 +241,7 @@ def client_loop(
 
 
 def publisher_loop(port: int, data: dict, recorder: Recorder, deadline: float, every: float, flow_steps: int):
-    from flows.tests.factories import procedural_structure
+    from flows.samples import procedural_structure
 
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     round_number = 0

@@ -66,9 +66,6 @@ def visibility_allows(
 
 
 class LibraryStepQuerySet(models.QuerySet):
-    def active(self) -> "LibraryStepQuerySet":
-        return self.filter(is_active=True)
-
     def visible_to(self, user) -> "LibraryStepQuerySet":
         """Active entries `user` sees (`visibility_rule`); all of them for superusers."""
         return self.filter(is_active=True).readable_by(user)

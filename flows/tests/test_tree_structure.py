@@ -127,9 +127,22 @@ INVALID = [
 ]
 
 
+def node_ids_in_document_order(structure: dict) -> list[str]:
+    if "root" not in structure:
+        return [node["id"] for node in structure.get("steps", [])]
+
+    def pre_order(node: dict | None) -> list[str]:
+        if node is None:
+            return []
+        return [node["id"]] + [found for child in node.get("children", []) for found in pre_order(child)]
+
+    return pre_order(structure["root"])
+
+
 @pytest.mark.parametrize(("tree_type", "structure"), VALID)
-def test_valid_structures_parse(tree_type, structure):
-    parse_tree_structure(copy.deepcopy(structure), tree_type)
+def test_valid_structures_parse_into_every_node_in_order(tree_type, structure):
+    nodes = parse_tree_structure(copy.deepcopy(structure), tree_type)
+    assert [node.id for node in nodes] == node_ids_in_document_order(structure)
 
 
 @pytest.mark.parametrize(("tree_type", "structure", "message"), INVALID)
@@ -141,7 +154,8 @@ def test_invalid_structures_name_the_path(tree_type, structure, message):
 
 class TestPublishingRules:
     def test_draft_may_have_empty_titles(self):
-        parse_tree_structure({"steps": [step(title="")]}, "procedural")
+        (node,) = parse_tree_structure({"steps": [step(title="")]}, "procedural")
+        assert (node.id, node.title) == ("s1", "")
 
     def test_publishing_requires_titles_on_synced_nodes(self):
         structure = {"steps": [{"id": "h", "type": "section_header"}, step(), step("s2", title=" ")]}

@@ -60,19 +60,6 @@ function normalize(data) {
   return data;
 }
 
-function treeNodes(start = structure.root) {
-  // Iterative pre-order walk with parents, as flows/tree_structure.py does on the server.
-  const found = [];
-  const stack = start ? [[start, null]] : [];
-  while (stack.length) {
-    const [node, parent] = stack.pop();
-    found.push([node, parent]);
-    const children = node.children || [];
-    for (let index = children.length - 1; index >= 0; index -= 1) stack.push([children[index], node]);
-  }
-  return found;
-}
-
 function nodeForPath(path) {
   // "steps[3].commands[0].code" → the node at steps[3]; "root.children[1].title" → that node.
   if (stepwise) {

@@ -40,6 +40,7 @@ let errorsByNode = new Map();
 // masked hint, fingerprint, allowed); the flow's own fields (its name) under null.
 let secretsByNode = new Map();
 let dirty = false;
+const openOptions = new Set();  // node ids whose More Options the author opened
 
 // ---- structure helpers -------------------------------------------------------------
 
@@ -207,10 +208,22 @@ function visibilitySelect(node) {
     // "Inherit from flow" removes the key: the step then follows the flow's visibility.
     if (select.value) node.library_visibility = select.value;
     else delete node.library_visibility;
-  }));
-  return el("details", { class: "more-options" },
+  }, true));
+  select.addEventListener("change", () => document.getElementById(id)?.focus());
+  // Redraws (every structural edit) keep the author's open More Options open.
+  const details = el("details", { class: "more-options", open: openOptions.has(node.id) },
     el("summary", {}, "More Options"),
     el("div", { class: "field" }, el("label", { for: id }, "Library Visibility"), select));
+  details.addEventListener("toggle", () => (details.open ? openOptions.add(node.id) : openOptions.delete(node.id)));
+  return details;
+}
+
+// A step that overrides the flow's library visibility says so on its card, not only in More Options.
+function visibilityChip(node) {
+  const label = VISIBILITY_OPTIONS.find(([value]) => value && value === node.library_visibility)?.[1];
+  if (!label) return null;
+  return el("span", { class: `badge vis-${node.library_visibility} visibility-chip` },
+    el("span", { class: "visually-hidden" }, "Library visibility: "), label);
 }
 
 function moveStep(index, offset) {
@@ -241,7 +254,7 @@ function stepCard(node, index) {
       visibilitySelect(node));
   }
   return el("li", { class: `node card node-${node.type}`, dataset: { nodeId: node.id, nodeType: node.type } },
-    el("div", { class: "node-head" }, el("span", { class: `badge kind-${node.type}` }, kind), takedownBadge(node), controls),
+    el("div", { class: "node-head" }, el("span", { class: `badge kind-${node.type}` }, kind), visibilityChip(node), takedownBadge(node), controls),
     takedownNote(node),
     nodeErrors(node),
     nodeSecrets(node),

@@ -262,8 +262,10 @@ def test_source_changed_view_diff_accept(open_session, author, outsider):
     alice.page.get_by_role("button", name="Save changes").click()
     expect(alice.page.locator("#working-copy-banner")).to_contain_text("Unpublished changes")
     alice.page.locator("#working-copy-banner").get_by_role("button", name="Publish").click()
+    impact = alice.page.locator("dialog.impact-dialog")
+    expect(impact.locator(".impact-summary")).to_have_text("1 step changes; 1 fork will be told.")
+    impact.get_by_role("button", name="Publish").click()
     expect(alice.page.locator(".toast")).to_contain_text("Published: 0 steps added to the library, 1 updated")
-    assert any("1 step changes; 1 fork will be told" in dialog for dialog in alice.dialogs)
 
     carol = open_session("carol")
     page = carol.page
@@ -349,6 +351,7 @@ def test_the_editor_marks_a_step_taken_down_by_support_staff(open_session, autho
     page.locator('[data-node-id="s1"]').get_by_label("Title", exact=True).fill("Step 1, edited")
     page.get_by_role("button", name="Save changes").click()
     page.locator("#working-copy-publish").click()
+    page.locator("dialog.impact-dialog").get_by_role("button", name="Publish").click()  # the impact dialog
     expect(page.locator(".toast")).to_contain_text("1 held by support staff")
     dangerous.refresh_from_db()
     assert not dangerous.is_active

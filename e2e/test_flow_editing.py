@@ -49,6 +49,7 @@ def test_changes_wait_in_a_working_copy_until_published(open_session, flow):
     expect(title_of(page, "s1")).to_have_value("Step 1, safer")
 
     banner.get_by_role("button", name="Publish").click()
+    page.locator("dialog.impact-dialog").get_by_role("button", name="Publish").click()  # the impact dialog
     expect(page.locator(".toast")).to_contain_text("Published: 0 steps added to the library, 1 updated")
     expect(banner).to_be_hidden()
     assert library_title(flow, "s1") == "Step 1, safer"
@@ -90,6 +91,7 @@ def test_history_restore_then_publish(open_session, author, flow):
     assert library_title(flow, "s1") == "Broken step"  # not live until published
 
     page.locator("#working-copy-banner").get_by_role("button", name="Publish").click()
+    page.locator("dialog.impact-dialog").get_by_role("button", name="Publish").click()  # the impact dialog
     expect(page.locator(".toast")).to_contain_text("Published:")
     assert library_title(flow, "s1") == "Step 1"
     assert list(flow.revisions.order_by("number").values_list("kind", flat=True)) == [

@@ -148,9 +148,11 @@ class _Collector:
 
     def __init__(self) -> None:
         self.errors: list[StructureError] = []
+        self.paths: set[str] = set()
 
     def add(self, path: str, message: str) -> None:
         self.errors.append(StructureError(path, message))
+        self.paths.add(path)
 
     @property
     def full(self) -> bool:
@@ -269,8 +271,10 @@ def _is_uuid(value: Any) -> bool:
 
 
 def _check_title(node: FlowNode, require_titles: bool, errors: _Collector) -> None:
-    if require_titles and node.is_synced and not node.title.strip():
-        errors.add(f"{node.path}.title", "a title is required to publish")
+    # A title refused for its length (or type) is reported once, by what is wrong with it.
+    path = f"{node.path}.title"
+    if require_titles and node.is_synced and not node.title.strip() and path not in errors.paths:
+        errors.add(path, "a title is required to publish")
 
 
 def _parse_steps(structure: dict, require_titles: bool, errors: _Collector) -> list[FlowNode]:

@@ -4,7 +4,7 @@ from rest_framework import serializers
 
 from config.fields import StrictIntegerField, StrictTypesMixin
 from flows.links import link_errors
-from flows.models import Tree, TreeRevision, TreeStatus
+from flows.models import Tree, TreeRevision, TreeStatus, TreeType
 from flows.tree_structure import TreeStructureError, empty_structure, parse_tree_structure
 
 
@@ -68,6 +68,47 @@ class TreeSerializer(TreeListSerializer):
             raise serializers.ValidationError("A flow can only belong to your own team (or none).")
         return value
 
+    def to_internal_value(self, data):
+        # DRF runs validate() only when every field is valid: a blank name would hide a bad
+        # structure until the next try. Every error is reported at once, each once.
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError as error:
+            if (
+                isinstance(error.detail, dict)
+                and "tree_structure" not in error.detail
+                and isinstance(data, dict)
+            ):
+                structure_errors = self._errors_in_sent_structure(data)
+                if structure_errors:
+                    error.detail["tree_structure"] = structure_errors
+            raise
+
+    def _errors_in_sent_structure(self, data: dict) -> list[str]:
+        """The structure's errors, for a body whose other fields failed; types that are not
+        valid choices are reported by their own fields, so nothing is guessed from them."""
+        if "tree_structure" not in data:
+            return []
+        tree = self.instance
+        tree_type = data.get("tree_type", tree.tree_type if tree else None)
+        status = data.get("status", tree.status if tree else TreeStatus.DRAFT)
+        if tree_type not in TreeType.values or status not in TreeStatus.values:
+            return []
+        return self._structure_errors(data["tree_structure"], tree_type, status)
+
+    def _structure_errors(self, structure, tree_type: str, status: str) -> list[str]:
+        try:
+            nodes = parse_tree_structure(structure, tree_type, require_titles=status == TreeStatus.PUBLISHED)
+        except TreeStructureError as error:
+            return error.messages
+        tree = self.instance
+        user = self.context["request"].user
+        return link_errors(
+            nodes=nodes,
+            author=(tree.author if tree is not None and tree.author_id else user),
+            already_linked=tree.linked_step_ids if tree is not None else (),
+        )
+
     def validate(self, attrs: dict) -> dict:
         tree = self.instance
         tree_type = attrs.get("tree_type", tree.tree_type if tree else None)
@@ -78,16 +119,7 @@ class TreeSerializer(TreeListSerializer):
             structure = tree.tree_structure
         else:
             structure = attrs["tree_structure"] = empty_structure(tree_type)
-        try:
-            nodes = parse_tree_structure(structure, tree_type, require_titles=status == TreeStatus.PUBLISHED)
-        except TreeStructureError as error:
-            raise serializers.ValidationError({"tree_structure": error.messages}) from None
-        user = self.context["request"].user
-        errors = link_errors(
-            nodes=nodes,
-            author=(tree.author if tree is not None and tree.author_id else user),
-            already_linked=tree.linked_step_ids if tree is not None else (),
-        )
+        errors = self._structure_errors(structure, tree_type, status)
         if errors:
             raise serializers.ValidationError({"tree_structure": errors})
         return attrs

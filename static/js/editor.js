@@ -6,6 +6,7 @@ import { api, el, readJson, toast } from "./api.js";
 import { askAboutConflict } from "./editor-conflict.js";
 import { historyPanel } from "./editor-history.js";
 import { structureChanges } from "./flow-changes.js";
+import { confirmReactivation, impactDialog, plural } from "./impact-dialog.js";
 import { pickFromLibrary } from "./library-picker.js";
 
 const tree = readJson("tree-data");
@@ -40,6 +41,7 @@ let errorsByNode = new Map();
 // masked hint, fingerprint, allowed); the flow's own fields (its name) under null.
 let secretsByNode = new Map();
 let dirty = false;
+const openOptions = new Set();  // node ids whose More Options the author opened
 
 // ---- structure helpers -------------------------------------------------------------
 
@@ -194,10 +196,22 @@ function visibilitySelect(node) {
     // "Inherit from flow" removes the key: the step then follows the flow's visibility.
     if (select.value) node.library_visibility = select.value;
     else delete node.library_visibility;
-  }));
-  return el("details", { class: "more-options" },
+  }, true));
+  select.addEventListener("change", () => document.getElementById(id)?.focus());
+  // Redraws (every structural edit) keep the author's open More Options open.
+  const details = el("details", { class: "more-options", open: openOptions.has(node.id) },
     el("summary", {}, "More Options"),
     el("div", { class: "field" }, el("label", { for: id }, "Library Visibility"), select));
+  details.addEventListener("toggle", () => (details.open ? openOptions.add(node.id) : openOptions.delete(node.id)));
+  return details;
+}
+
+// A step that overrides the flow's library visibility says so on its card, not only in More Options.
+function visibilityChip(node) {
+  const label = VISIBILITY_OPTIONS.find(([value]) => value && value === node.library_visibility)?.[1];
+  if (!label) return null;
+  return el("span", { class: `badge vis-${node.library_visibility} visibility-chip` },
+    el("span", { class: "visually-hidden" }, "Library visibility: "), label);
 }
 
 function moveStep(index, offset) {
@@ -228,7 +242,7 @@ function stepCard(node, index) {
       visibilitySelect(node));
   }
   return el("li", { class: `node card node-${node.type}`, dataset: { nodeId: node.id, nodeType: node.type } },
-    el("div", { class: "node-head" }, el("span", { class: `badge kind-${node.type}` }, kind), takedownBadge(node), controls),
+    el("div", { class: "node-head" }, el("span", { class: `badge kind-${node.type}` }, kind), visibilityChip(node), takedownBadge(node), controls),
     takedownNote(node),
     nodeErrors(node),
     nodeSecrets(node),
@@ -610,27 +624,6 @@ async function resolveConflict(conflict, retry) {
   }
 }
 
-function plural(count, word, many = `${word}s`) {
-  return `${count} ${count === 1 ? word : many}`;
-}
-
-// "2 steps change; 5 forks will be told; 1 step used in 3 other flows is retired"
-function describeImpact(preview) {
-  const touched = [...preview.changed, ...preview.retired];
-  const forks = touched.reduce((sum, item) => sum + item.forks, 0);
-  const usedRetired = preview.retired.filter((item) => item.flows > 0);
-  const otherFlows = usedRetired.reduce((sum, item) => sum + item.flows, 0);
-  const parts = [];
-  if (preview.added.length) parts.push(`${plural(preview.added.length, "step")} added`);
-  if (preview.changed.length) parts.push(`${plural(preview.changed.length, "step")} change${preview.changed.length === 1 ? "s" : ""}`);
-  if (preview.retired.length) parts.push(`${plural(preview.retired.length, "step")} retired`);
-  if (forks) parts.push(`${plural(forks, "fork")} will be told`);
-  if (usedRetired.length) {
-    parts.push(`${plural(usedRetired.length, "step")} used in ${plural(otherFlows, "other flow")} ${usedRetired.length === 1 ? "is" : "are"} retired`);
-  }
-  return parts.join("; ");
-}
-
 // Asks the server what this publish or deactivation would do, and the author whether to go on.
 async function confirmImpact(intent, question = null) {
   let preview;
@@ -657,9 +650,12 @@ async function confirmImpact(intent, question = null) {
     return false;
   }
   render();
-  const impact = describeImpact(preview);
   if (!question && !preview.changed.length && !preview.retired.length) return true;
-  return window.confirm([question || "Publish?", impact ? `${impact}.` : ""].join(" ").trim());
+  return impactDialog({ preview, ...(question || {
+    heading: `Publish “${fields.name.value}”?`,
+    question: "The library changes as listed; owners of forks and authors of other flows using these steps are told.",
+    confirmLabel: "Publish",
+  }) });
 }
 
 buttons.save.addEventListener("click", async () => {
@@ -678,8 +674,13 @@ buttons.publish.addEventListener("click", publish);
 buttons.active.addEventListener("click", async () => {
   const activate = !tree.is_active;
   if (activate) {
-    if (!window.confirm("Reactivate this flow? If it is published, its steps return to the library.")) return;
-  } else if (!(await confirmImpact("deactivate", "Deactivate this flow? Its steps leave the library (forks are kept)."))) {
+    if (!(await confirmReactivation({ treeId: tree.id, name: tree.name, published: isPublished() }))) return;
+  } else if (!(await confirmImpact("deactivate", {
+    heading: `Deactivate “${tree.name}”?`,
+    question: "Its steps leave the library; forks are kept and their owners told.",
+    confirmLabel: "Deactivate",
+    danger: true,
+  }))) {
     return;
   }
   // A published flow's unsaved edits belong to its working copy: only the flag changes here.

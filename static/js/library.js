@@ -2,6 +2,7 @@
 import { api, commandBlock, el, readJson, toast } from "./api.js";
 import { renderChanges } from "./diff.js";
 import { highlight, termPattern } from "./highlight.js";
+import { toggletip } from "./toggletip.js";
 
 const MANAGED = "Managed by source flow — fork to customize.";
 const entries = new Map((readJson("library-entries") || []).map((entry) => [entry.id, entry]));
@@ -56,7 +57,7 @@ function sourceLine(entry) {
 function actions(entry) {
   const bar = el("div", { class: "row-actions" });
   if (entry.is_flow_synced) {
-    bar.append(el("span", { class: "lock", title: MANAGED, "aria-label": MANAGED, tabindex: "0", role: "img" }, lockIcon()));
+    bar.append(toggletip({ label: "Managed by flow", text: MANAGED, icon: lockIcon(), className: "lock" }));
   } else if (entry.can_edit) {
     bar.append(
       el("button", { type: "button", onclick: () => openEditor(entry) }, "Edit"),

@@ -23,7 +23,7 @@ from config.throttling import WriteRateThrottle
 from flows.api.permissions import CanChangeTree
 from flows.links import link_errors
 from flows.models import Tree
-from flows.tree_structure import TreeStructureError
+from flows.tree_structure import TreeStructureError, parse_tree_structure
 from steplibrary.api.pagination import LibraryPagination
 from steplibrary.api.permissions import CanChangeStep
 from steplibrary.api.serializers import (
@@ -429,6 +429,18 @@ class LibraryStepViewSet(ConditionalWriteMixin, viewsets.ModelViewSet):
         )
 
 
+def _structure_errors_beside(tree: Tree, data, errors: dict) -> dict:
+    """A bad name must not hide a bad structure until the next try: list both at once."""
+    structure = data.get("tree_structure") if isinstance(data, dict) else None
+    if structure is None or "tree_structure" in errors or data.get("intent") == "deactivate":
+        return {}
+    try:
+        parse_tree_structure(structure, tree.tree_type, require_titles=True)
+    except TreeStructureError as error:
+        return {"tree_structure": error.messages}
+    return {}
+
+
 class TreePreviewView(GenericAPIView):
     """POST /api/trees/{id}/preview/: what a publish (or deactivation) would do to the library."""
 
@@ -445,7 +457,10 @@ class TreePreviewView(GenericAPIView):
     def post(self, request, pk):
         tree = self.get_object()  # in memory only: nothing below saves it
         options = self.get_serializer(data=request.data)
-        options.is_valid(raise_exception=True)
+        if not options.is_valid():
+            raise ValidationError(
+                {**options.errors, **_structure_errors_beside(tree, request.data, options.errors)}
+            )
         for name in ("tree_structure", "is_public", "name"):
             if name in options.validated_data:
                 setattr(tree, name, options.validated_data[name])

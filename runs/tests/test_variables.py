@@ -5,13 +5,11 @@ import logging
 import uuid
 
 import pytest
-from django.apps import apps
-from django.db import models
 
 from flows.services import tree_update
 from flows.tests.factories import procedural_structure
 from runs.models import Session
-from runs.tests.factories import client_for, published_flow
+from runs.tests.factories import client_for, published_flow, text_in_database
 from steplibrary.tests.factories import LibraryStepFactory
 
 pytestmark = pytest.mark.django_db
@@ -106,24 +104,6 @@ def test_the_run_page_embeds_values_as_data_never_as_markup(author):
     assert "\\u003Cimg src=x onerror=alert(1)\\u003E" in page
 
 
-def _text_in_database(needle: str) -> list[str]:
-    """Every row of every model whose text or JSON columns contain `needle`: "model.field"."""
-    found = []
-    for model in apps.get_models(include_auto_created=True):
-        columns = [
-            field.attname
-            for field in model._meta.concrete_fields
-            if isinstance(field, (models.CharField, models.TextField, models.JSONField))
-        ]
-        if not columns:
-            continue
-        for row in model._default_manager.values_list(*columns):
-            for column, value in zip(columns, row, strict=True):
-                if value is not None and needle in str(value):
-                    found.append(f"{model._meta.label}.{column}")
-    return found
-
-
 def test_a_secret_value_is_nowhere_in_the_database_or_the_logs_after_a_full_run(author, teammate, caplog):
     caplog.set_level(logging.DEBUG)
     tree = flow_with_variables(author)
@@ -149,8 +129,8 @@ def test_a_secret_value_is_nowhere_in_the_database_or_the_logs_after_a_full_run(
     assert alice.get(f"{url}/").status_code == 200
 
     assert Session.objects.get(pk=session_id).status == "resolved"
-    assert _text_in_database("db-1")  # the search does find what is stored…
-    assert _text_in_database(SECRET) == []  # …and the secret is not
+    assert text_in_database("db-1")  # the search does find what is stored…
+    assert text_in_database(SECRET) == []  # …and the secret is not
     logged = "\n".join(record.getMessage() for record in caplog.records)
     assert "/api/sessions/" in logged  # requests were logged…
     assert SECRET not in logged and SECRET not in caplog.text  # …without the secret

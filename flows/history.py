@@ -84,7 +84,8 @@ def structure_changes(
 ) -> dict[str, Any]:
     """Node by node, what changed from `old_structure` to `new_structure`.
 
-    {"name": {"from", "to"} (only when it changed), "added": [node summary], "removed": [...],
+    {"name": {"from", "to"} (only when it changed), "variables": {"from", "to"} (the
+    declarations, only when they changed), "added": [node summary], "removed": [...],
     "changed": [{id, type, title, "fields": {field: {"from", "to"}}}], "order_changed": bool}
     """
     old, new = node_map(old_structure), node_map(new_structure)
@@ -107,15 +108,25 @@ def structure_changes(
         }
         changed.append({**_node_summary({"id": key, **fields}), "fields": differing})
     changes["changed"] = changed
+    old_variables, new_variables = _variables_of(old_structure), _variables_of(new_structure)
+    if old_variables != new_variables:
+        changes["variables"] = {"from": old_variables, "to": new_variables}
     kept_old = [key for key in old if key in new]
     kept_new = [key for key in new if key in old]
     changes["order_changed"] = kept_old != kept_new
     return changes
 
 
+def _variables_of(structure: Any) -> list:
+    """The declared variables of a stored structure, as stored (flows.variables)."""
+    variables = structure.get("variables") if isinstance(structure, dict) else None
+    return variables if isinstance(variables, list) else []
+
+
 def has_changes(changes: dict[str, Any]) -> bool:
     return bool(
         changes.get("name")
+        or changes.get("variables")
         or changes.get("added")
         or changes.get("removed")
         or changes.get("changed")

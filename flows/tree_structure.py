@@ -1,8 +1,9 @@
 """The one place that reads `Tree.tree_structure`: validation, parsing into typed nodes, walking.
 
 Procedural and maintenance flows hold `{"steps": [node, ...]}`; troubleshooting flows
-hold `{"root": node}` with nested `children`. Every error names the offending node by
-its JSON path, e.g. `steps[3].commands[0].code: this field is required`.
+hold `{"root": node}` with nested `children`. Both may declare prompted `variables`
+(flows.variables). Every error names the offending node by its JSON path, e.g.
+`steps[3].commands[0].code: this field is required`.
 Walking is iterative so that no input, however deep, can exhaust the Python stack.
 """
 
@@ -12,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from config.text import find_bad_strings
+from flows.variables import variable_errors
 
 MAX_NODES = 20_000
 MAX_DEPTH = 100
@@ -393,8 +395,11 @@ def parse_tree_structure(structure: Any, tree_type: str, *, require_titles: bool
         raise TreeStructureError([StructureError(path, message) for path, message in bad_strings])
     expected_key = "root" if tree_type == TROUBLESHOOTING else "steps"
     for key in structure:
-        if key != expected_key:
+        if key not in (expected_key, "variables"):
             errors.add(str(key), f"unknown field for a {tree_type} flow (expected {expected_key!r})")
+    # The flow's prompted variables (flows.variables): declared beside its steps.
+    for path, message in variable_errors(structure.get("variables"))[1]:
+        errors.add(path, message)
     if tree_type == TROUBLESHOOTING:
         nodes = _parse_tree(structure, require_titles, errors)
     elif tree_type in STEPWISE_TYPES:

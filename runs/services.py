@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from flows.models import Tree
 from flows.tree_structure import SYNCED_NODE_TYPES, parse_tree_structure
+from flows.variables import VariableValuesError, check_values, declared_variables
 from runs.models import AdhocStep, EventOutcome, Participant, Session, SessionEvent, SessionStatus
 from steplibrary.models import LibraryStep
 from steplibrary.services import step_record_use, steps_record_outcome, steps_record_solution_outcome
@@ -49,11 +50,18 @@ def session_start(*, tree: Tree, user, title: str = "", variables: dict | None =
     """A new running session of `tree`'s published structure, with `user` as its first participant.
 
     The caller has checked that `tree` is visible to `user`; raises ValidationError when the
-    flow is not published and active (a draft has no revision to run).
+    flow is not published and active (a draft has no revision to run), or when `variables`
+    do not fit the variables that revision declares (a secret's value is always refused).
     """
     tree = Tree.objects.select_for_update().get(pk=tree.pk)
     if not tree.is_live:
         raise ValidationError({"tree": ["Only a published, active flow can be run."]})
+    try:
+        # Checked against the declarations of the structure this session pins.
+        variables = check_values(declared_variables(tree.tree_structure), variables or {})
+    except VariableValuesError as error:
+        messages = [f"{name}: {message}" for name, problems in error.errors.items() for message in problems]
+        raise ValidationError({"variables": messages}) from None
     session = Session.objects.create(
         tree=tree,
         title=title,
@@ -61,7 +69,7 @@ def session_start(*, tree: Tree, user, title: str = "", variables: dict | None =
         structure=tree.tree_structure,
         published_at=tree.published_at,
         node_index=_node_index(tree),
-        variables=variables or {},
+        variables=variables,
         started_by=user,
     )
     Participant.objects.create(session=session, user=user)

@@ -231,6 +231,9 @@ class ChangedNodeSerializer(NodeSummarySerializer):
 
 class StructureChangesSerializer(serializers.Serializer):
     name = serializers.DictField(required=False, help_text='{"from": …, "to": …} when the name changed')
+    variables = serializers.DictField(
+        required=False, help_text='{"from": […], "to": […]} when the declared variables changed'
+    )
     added = NodeSummarySerializer(many=True)
     removed = NodeSummarySerializer(many=True)
     changed = ChangedNodeSerializer(many=True)

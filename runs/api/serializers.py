@@ -1,22 +1,20 @@
 """Serializers for the session API: typed requests, and responses with every field listed."""
 
-import re
-
 from rest_framework import serializers
 
+from flows.variables import MAX_VALUE_LENGTH, MAX_VARIABLES
+from flows.variables import NAME as VARIABLE_NAME
 from runs.models import FINISHED_STATUS_CHOICES, AdhocStep, EventOutcome, Session, SessionEvent
-
-VARIABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
-MAX_VARIABLES = 50
 
 
 class SessionCreateSerializer(serializers.Serializer):
     tree = serializers.UUIDField()
     title = serializers.CharField(max_length=255, allow_blank=True, default="")
     variables = serializers.DictField(
-        child=serializers.CharField(max_length=2000, allow_blank=True, trim_whitespace=False),
+        child=serializers.CharField(max_length=MAX_VALUE_LENGTH, allow_blank=True, trim_whitespace=False),
         default=dict,
-        help_text="Values of the flow's non-secret variables, by name.",
+        help_text="Values of the flow's non-secret variables, by name; any value for a secret "
+        "variable is refused (secret values stay in the browser). Omitted ones take their default.",
     )
 
     def validate_variables(self, value: dict) -> dict:

@@ -17,7 +17,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def flow(author):
-    return published_flow(author, name="Rotate certificates")
+    structure = {**procedural_structure(3), "variables": [{"name": "host", "kind": "text"}]}
+    return published_flow(author, name="Rotate certificates", tree_structure=structure)
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@
 import { api, el, readJson, toast } from "./api.js";
 import { askAboutConflict } from "./editor-conflict.js";
 import { historyPanel } from "./editor-history.js";
+import { variablesPanel } from "./editor-variables.js";
 import { structureChanges } from "./flow-changes.js";
 import { confirmReactivation, impactDialog, plural } from "./impact-dialog.js";
 import { pickFromLibrary } from "./library-picker.js";
@@ -386,6 +387,7 @@ function renderTree() {
 
 function render() {
   root.replaceChildren(...[stepwise ? renderSteps() : renderTree()].flat());
+  variablesView.render();
   const flowSecrets = nodeSecrets(null);
   document.getElementById("flow-secrets").replaceChildren(...(flowSecrets ? [flowSecrets] : []));
   const published = isPublished();
@@ -695,6 +697,9 @@ window.addEventListener("beforeunload", (event) => {
   event.returnValue = "";
 });
 
+const variablesView = variablesPanel({
+  container: document.getElementById("variables-root"), editorRoot: root, getStructure: () => structure, onChange: markDirty,
+});
 const historyView = historyPanel({ treeId: tree.id, canRestore: isPublished, onRestore: restoreRevision });
 fields.name.value = base.name;
 fields.description.value = tree.description || "";

@@ -1,5 +1,5 @@
 // Node-by-node changes between two flow structures, in the format the flow history API uses
-// (flows/history.py): {name?, added, removed, changed: [{id, type, title, fields}], order_changed}.
+// (flows/history.py): {name?, variables?, added, removed, changed: [{id, type, title, fields}], order_changed}.
 import { el } from "./api.js";
 
 const STRUCTURAL = new Set(["id", "children"]);
@@ -34,6 +34,8 @@ export function structureChanges(before, after, beforeName = null, afterName = n
   const now = nodeMap(after);
   const changes = { added: [], removed: [], changed: [], order_changed: false };
   if (beforeName !== null && afterName !== null && beforeName !== afterName) changes.name = { from: beforeName, to: afterName };
+  const variablesOf = (structure) => (Array.isArray(structure?.variables) ? structure.variables : []);
+  if (!same(variablesOf(before), variablesOf(after))) changes.variables = { from: variablesOf(before), to: variablesOf(after) };
   for (const [id, node] of now) {
     const previous = old.get(id);
     if (!previous) { changes.added.push(summary(id, node)); continue; }
@@ -51,7 +53,7 @@ export function structureChanges(before, after, beforeName = null, afterName = n
 }
 
 export function hasChanges(changes) {
-  return Boolean(changes.name || changes.added.length || changes.removed.length || changes.changed.length || changes.order_changed);
+  return Boolean(changes.name || changes.variables || changes.added.length || changes.removed.length || changes.changed.length || changes.order_changed);
 }
 
 function shown(value) {
@@ -67,6 +69,7 @@ function nodeLabel(node) {
 export function changeSummary(changes) {
   const parts = [];
   if (changes.name) parts.push("renamed");
+  if (changes.variables) parts.push("variables changed");
   if (changes.added?.length) parts.push(`${changes.added.length} added`);
   if (changes.removed?.length) parts.push(`${changes.removed.length} removed`);
   if (changes.changed?.length) parts.push(`${changes.changed.length} changed`);
@@ -79,6 +82,11 @@ export function renderStructureChanges(changes) {
   if (changes.name) {
     rows.push(el("li", { class: "change" }, el("strong", {}, "Flow name: "),
       el("del", {}, shown(changes.name.from)), " → ", el("ins", {}, shown(changes.name.to))));
+  }
+  if (changes.variables) {
+    const names = (list) => list.map((variable) => variable?.name).filter(Boolean).join(", ") || "(none)";
+    rows.push(el("li", { class: "change" }, el("strong", {}, "Variables: "),
+      el("del", {}, names(changes.variables.from)), " → ", el("ins", {}, names(changes.variables.to))));
   }
   for (const node of changes.added) rows.push(el("li", { class: "change change-added" }, el("strong", {}, "Added: "), el("ins", {}, nodeLabel(node))));
   for (const node of changes.removed) rows.push(el("li", { class: "change change-removed" }, el("strong", {}, "Removed: "), el("del", {}, nodeLabel(node))));

@@ -1,8 +1,9 @@
 // The step library page: detail panel, fork, edit, delete and star ratings.
-import { api, commandBlock, el, readJson, toast } from "./api.js";
+import { api, el, readJson, toast } from "./api.js";
 import { renderChanges } from "./diff.js";
 import { highlight, termPattern } from "./highlight.js";
 import { toggletip } from "./toggletip.js";
+import { placeholderCommandBlock } from "./variables.js";
 
 const MANAGED = "Managed by source flow — fork to customize.";
 const entries = new Map((readJson("library-entries") || []).map((entry) => [entry.id, entry]));
@@ -253,7 +254,7 @@ function render(entry) {
     el("p", { class: "prewrap" }, content.instructions || ""),
     content.help_text ? [el("h3", {}, "Expected outcome / help"), el("p", { class: "prewrap" }, content.help_text)] : null,
     content.group_label ? el("p", {}, el("strong", {}, "Section: "), content.group_label) : null,
-    (content.commands || []).length ? [el("h3", {}, "Commands"), ...content.commands.map(commandBlock)] : null,
+    (content.commands || []).length ? [el("h3", {}, "Commands"), ...content.commands.map(placeholderCommandBlock)] : null,
     el("p", { class: "muted small" },
       `Used ${entry.usage_count}× · `,
       entry.rating_count ? `★ ${Number(entry.rating_avg).toFixed(1)} from ${entry.rating_count} rating${entry.rating_count === 1 ? "" : "s"}` : "Not rated yet",

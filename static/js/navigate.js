@@ -2,6 +2,7 @@
 // Ad-hoc steps from the library join the current run (they do not change the flow).
 import { api, commandBlock, el, readJson } from "./api.js";
 import { pickFromLibrary } from "./library-picker.js";
+import { declaredVariables, storeSecrets, variableField } from "./variables.js";
 
 const tree = readJson("tree-data");
 const stepwise = tree.tree_type !== "troubleshooting";
@@ -150,11 +151,24 @@ if (startDialog) {
     startDialog.showModal();
   });
   startDialog.querySelector("[data-close]").addEventListener("click", () => startDialog.close());
+  const variables = declaredVariables(tree.tree_structure);
+  const variablesBox = document.getElementById("start-run-variables");
+  variablesBox.hidden = !variables.length;
+  variablesBox.append(...variables.map((variable) => variableField(variable, `run-var-${variable.name}`)));
   startForm.addEventListener("submit", async (event) => {
     event.preventDefault();
     const form = new FormData(startForm);
+    // Secret values never go to the server: they stay in this tab for the new session.
+    const values = {};
+    const secrets = {};
+    for (const variable of variables) {
+      const value = form.get(variable.name) ?? "";
+      if (variable.kind === "secret") secrets[variable.name] = value;
+      else if (value !== "") values[variable.name] = value;
+    }
     try {
-      const session = await api("POST", "/api/sessions/", { tree: tree.id, title: form.get("title") });
+      const session = await api("POST", "/api/sessions/", { tree: tree.id, title: form.get("title"), variables: values });
+      storeSecrets(session.id, secrets);
       window.location.assign(`/runs/${session.id}/`);
     } catch (error) {
       const fields = error.body && typeof error.body === "object" ? Object.values(error.body).flat().filter((item) => typeof item === "string") : [];

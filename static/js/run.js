@@ -1,8 +1,9 @@
 // The run page: a live session of a flow, kept on the server. Every tick is an event with
 // an id chosen here, so a retry after a timeout records it once; teammates' ticks arrive by
 // polling the timeline every few seconds.
-import { ApiError, api, commandBlock, el, readJson, toast } from "./api.js";
+import { ApiError, api, el, readJson, toast } from "./api.js";
 import { pickFromLibrary } from "./library-picker.js";
+import { declaredVariables, filledCommandBlock, loadSecrets, storeSecrets, variableField } from "./variables.js";
 
 const POLL_MS = 2500;
 const data = readJson("session-data");
@@ -27,6 +28,11 @@ const state = {
   summary: data.summary,
   fingerprint: "",
 };
+// The variables of the pinned revision: non-secret values come from the server, secret ones
+// only from this tab's sessionStorage (asked for again in a new tab).
+const variables = declaredVariables(data.structure);
+let secrets = loadSecrets(data.id);
+const variableValues = () => ({ ...data.variables, ...secrets });
 // Notes typed for a failure survive the re-renders that polling causes.
 const failureDrafts = new Map();
 
@@ -109,7 +115,7 @@ function stepDetails(node) {
   return [
     node.description ? el("p", { class: "prewrap" }, node.description) : null,
     node.expected_outcome ? el("p", { class: "expected" }, el("strong", {}, "Expected: "), node.expected_outcome) : null,
-    ...commandsOf(node).map(commandBlock),
+    ...commandsOf(node).map((command) => filledCommandBlock(command, variables, variableValues())),
   ];
 }
 
@@ -351,6 +357,29 @@ finishForm.addEventListener("submit", async (event) => {
   }
   await refresh(true);
 });
+
+// ---- secret values ---------------------------------------------------------------
+
+const secretsForm = document.getElementById("run-secrets");
+function askForMissingSecrets() {
+  const missing = variables.filter((variable) => variable.kind === "secret" && !secrets[variable.name]);
+  secretsForm.hidden = !missing.length;
+  document.getElementById("run-secrets-fields").replaceChildren(
+    ...missing.map((variable) => variableField(variable, `secret-${variable.name}`)));
+}
+secretsForm.addEventListener("submit", (event) => {
+  event.preventDefault();
+  const form = new FormData(secretsForm);
+  for (const variable of variables) {
+    const value = form.get(variable.name);
+    if (variable.kind === "secret" && value) secrets[variable.name] = value;
+  }
+  storeSecrets(data.id, secrets);
+  secrets = loadSecrets(data.id);
+  askForMissingSecrets();
+  render();
+});
+askForMissingSecrets();
 
 state.fingerprint = JSON.stringify([state.status, state.events.length, state.adhoc.length, state.participants.length]);
 render();

@@ -24,6 +24,7 @@ from flows.api.permissions import CanChangeTree
 from flows.links import link_errors
 from flows.models import Tree
 from flows.tree_structure import TreeStructureError, parse_tree_structure
+from flows.variables import undeclared_placeholders
 from steplibrary.api.pagination import LibraryPagination
 from steplibrary.api.permissions import CanChangeStep
 from steplibrary.api.serializers import (
@@ -467,17 +468,21 @@ class TreePreviewView(GenericAPIView):
         deactivate = options.validated_data["intent"] == "deactivate"
         author = tree.author if tree.author_id else request.user
 
+        undeclared: list[dict] = []
+
         def refuse_invisible_links(nodes) -> None:
             errors = link_errors(nodes=nodes, author=author, already_linked=tree.linked_step_ids)
             if errors:
                 raise ValidationError({"tree_structure": errors})
+            # Listed for the author, never refused: braces in commands may be meant literally.
+            undeclared.extend(undeclared_placeholders(tree.tree_structure, nodes))
 
         try:
             # The extraction inside validates the structure for publishing: one parse, not two.
             preview = steps_preview_sync(tree=tree, deactivate=deactivate, check_nodes=refuse_invisible_links)
         except TreeStructureError as error:
             raise ValidationError({"tree_structure": error.messages}) from None
-        return Response(preview)
+        return Response({**preview, "undeclared_variables": undeclared})
 
 
 class TreeSecretAllowanceView(GenericAPIView):

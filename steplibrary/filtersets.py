@@ -6,6 +6,7 @@ from django.db.models import Value
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Upper
 
+from steplibrary.duplicates import collapse_duplicates, with_duplicates
 from steplibrary.models import LibraryStep, StepType, Visibility
 from steplibrary.search import is_ranked, order_ranked, search_ranked, search_substring
 
@@ -35,6 +36,12 @@ class LibraryStepFilterSet(django_filters.FilterSet):
     source_tree = django_filters.UUIDFilter(field_name="source_tree_id")
     group_label = django_filters.CharFilter(method="filter_group_label", max_length=255, label="Section")
     mine = django_filters.BooleanFilter(method="filter_mine", widget=forms.NullBooleanSelect)
+    # Applied by filter_queryset itself: grouping comes after every filter and the search.
+    collapse = django_filters.BooleanFilter(
+        method="filter_collapse",
+        widget=forms.NullBooleanSelect,
+        label="One result per group of duplicates (default true)",
+    )
     ordering = StableOrderingFilter(
         fields=["usage_count", "rating_avg", "title", "updated_at", "works_best"],
         label="Sort by",
@@ -42,15 +49,32 @@ class LibraryStepFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = LibraryStep
-        fields = ["search", "step_type", "visibility", "is_flow_synced", "source_tree", "group_label", "mine"]
+        fields = [
+            "search",
+            "step_type",
+            "visibility",
+            "is_flow_synced",
+            "source_tree",
+            "group_label",
+            "mine",
+            "collapse",
+        ]
 
     def filter_queryset(self, queryset):
         # The search runs after the other filters (its "too few full-text matches?" test
-        # counts within them) and before the ordering (which ranks by it).
-        names = [name for name in self.filters if name not in ("search", "ordering")]
-        for name in [*names, "search", "ordering"]:
+        # counts within them), duplicates are grouped within what both left, and the
+        # ordering (which ranks by the search) comes last.
+        names = [name for name in self.filters if name not in ("search", "collapse", "ordering")]
+        for name in [*names, "search"]:
             queryset = self.filters[name].filter(queryset, self.form.cleaned_data.get(name))
-        return queryset
+        queryset = self.filter_collapse(queryset, "collapse", self.form.cleaned_data.get("collapse"))
+        return self.filters["ordering"].filter(queryset, self.form.cleaned_data.get("ordering"))
+
+    def filter_collapse(self, queryset, name, value):
+        # Unset means collapsed (django-filter never calls a method for an empty value,
+        # hence the direct call above); `collapse=false` lists every entry, each still
+        # saying how many visible copies it has.
+        return with_duplicates(queryset) if value is False else collapse_duplicates(queryset)
 
     def filter_search(self, queryset, name, value):
         if not value.strip():

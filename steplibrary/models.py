@@ -14,6 +14,7 @@ from django.utils import timezone
 from accounts.models import Account
 from config.versioning import bump_version_kwargs, read_version
 from flows.models import Tree
+from steplibrary.content_key import ContentKey
 
 
 def build_search_text(title: str, content: dict | None) -> str:
@@ -121,6 +122,11 @@ class LibraryStep(models.Model):
     # content_hash() of title, type, content and visibility, kept on every write; comparing
     # it tells an unchanged entry (and whether a revision is due) without reading content back.
     sync_hash = models.CharField(max_length=32, default="", editable=False)
+    # Equal for entries with the same title, instructions and commands (normalised; see
+    # `steplibrary.content_key`): the library shows each such group as one result.
+    content_key = models.GeneratedField(
+        expression=ContentKey(), output_field=models.TextField(), db_persist=True
+    )
     # Forks: the source's revision this copy was taken from (or last accepted), and the
     # source revision its owner chose to ignore.
     forked_from_revision = models.PositiveIntegerField(null=True, blank=True)
@@ -205,6 +211,8 @@ class LibraryStep(models.Model):
             models.Index(fields=["visibility", "account"], name="librarystep_visibility_idx"),
             models.Index(fields=["created_by"], name="librarystep_created_by_idx"),
             models.Index(fields=["-works_best", "id"], name="librarystep_works_best_idx"),
+            # Groups duplicates (`steplibrary.duplicates`) and finds an entry's copies.
+            models.Index(fields=["content_key"], name="librarystep_content_key_idx"),
             # Serves the case-insensitive section filter (filtersets.section_key).
             models.Index(
                 Upper(KeyTextTransform("group_label", "content")), name="librarystep_section_upper_idx"

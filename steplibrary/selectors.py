@@ -40,6 +40,21 @@ def steps_for_display(*, user):
     )
 
 
+MAX_DUPLICATES_LISTED = 100
+
+
+def duplicates_for_display(*, step: LibraryStep, user) -> list[LibraryStep]:
+    """The other entries in `step`'s group of duplicates (same `content_key`) that `user` may
+    see, most used first, with the source flow's name as `steps_for_display` gives it."""
+    copies = (
+        steps_for_display(user=user)
+        .filter(content_key=step.content_key)
+        .exclude(pk=step.pk)
+        .order_by("-usage_count", "-rating_avg", "id")
+    )
+    return list(copies[:MAX_DUPLICATES_LISTED])
+
+
 def visible_step_ids(user, ids: set[str]) -> set[str]:
     """Which of `ids` name entries `user` may see (retired ones included: a flow may keep
     using a step whose source flow was retired). Used to check `library_step_id` links."""

@@ -55,6 +55,25 @@ function sourceLine(entry) {
   return el("p", { class: "sourced" }, "Sourced from: ", target);
 }
 
+// Identical entries show as one card; the panel lists the other copies the reader may see,
+// naming (and linking) a source flow only when the API names it, i.e. the reader may open it.
+function alsoIn(entry) {
+  const count = entry.duplicates?.count || 0;
+  if (!count) return null;
+  const list = el("ul", { class: "also-in-list" }, el("li", { class: "muted small" }, "Loading…"));
+  const section = el("div", { class: "also-in" },
+    el("h3", {}, `Also in ${count} other flow${count === 1 ? "" : "s"}`), list);
+  api("GET", `/api/steps/${entry.id}/duplicates/`).then((copies) => {
+    if (current?.id !== entry.id) return;
+    list.replaceChildren(...copies.map((copy) => el("li", {},
+      copy.source_tree_name
+        ? el("a", { href: `/flows/${copy.source_tree}/` }, copy.source_tree_name)
+        : el("span", {}, copy.is_flow_synced ? "A flow you cannot open" : `Library entry${copy.created_by_username ? ` by ${copy.created_by_username}` : ""}`),
+      el("span", { class: "muted small" }, ` · used ${copy.usage_count}×${copy.rating_count ? ` · ★ ${Number(copy.rating_avg).toFixed(1)}` : ""}`))));
+  }).catch((error) => list.replaceChildren(el("li", { class: "error" }, error.message)));
+  return section;
+}
+
 function actions(entry) {
   const bar = el("div", { class: "row-actions" });
   if (entry.is_flow_synced) {
@@ -248,6 +267,7 @@ function render(entry) {
       entry.is_flow_synced ? flowChip(entry) : null,
       el("span", { class: `badge vis-${entry.visibility}` }, entry.visibility[0].toUpperCase() + entry.visibility.slice(1))),
     sourceLine(entry),
+    alsoIn(entry),
     actions(entry),
     upstreamBanner(entry),
     el("h3", {}, "Instructions"),

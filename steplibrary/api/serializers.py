@@ -2,9 +2,11 @@
 
 import re
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from config.fields import StrictBooleanField, StrictCharField, StrictIntegerField, StrictTypesMixin
+from steplibrary.duplicates import duplicates_of
 from steplibrary.merge import STATUS_CHOICES
 from steplibrary.models import LibraryStep, SecretAllowance, StepRevision, Update, Visibility
 from steplibrary.selectors import upstream_flags
@@ -39,6 +41,26 @@ class StoredStepContentSerializer(StepContentSerializer):
         }
 
 
+class DuplicatesSerializer(serializers.Serializer):
+    count = serializers.IntegerField(min_value=0)
+    ids = serializers.ListField(child=serializers.UUIDField())
+
+
+class DuplicateSourceSerializer(serializers.Serializer):
+    """One other copy of an entry: where it lives (the flow's name only for readers who may
+    open it), and its own counters."""
+
+    id = serializers.UUIDField()
+    title = serializers.CharField()
+    is_flow_synced = serializers.BooleanField()
+    source_tree = serializers.UUIDField(source="source_tree_id", allow_null=True)
+    source_tree_name = serializers.CharField(allow_null=True, default=None)
+    created_by_username = serializers.CharField(allow_null=True, default=None)
+    usage_count = serializers.IntegerField()
+    rating_count = serializers.IntegerField()
+    rating_avg = serializers.FloatField()
+
+
 class LibraryStepSerializer(StrictTypesMixin, serializers.ModelSerializer):
     content = StoredStepContentSerializer()
     source_tree_name = serializers.CharField(read_only=True, allow_null=True, default=None)
@@ -49,6 +71,7 @@ class LibraryStepSerializer(StrictTypesMixin, serializers.ModelSerializer):
     upstream_changed = serializers.SerializerMethodField()
     source_retired = serializers.SerializerMethodField()
     can_edit = serializers.SerializerMethodField()
+    duplicates = serializers.SerializerMethodField()
 
     class Meta:
         model = LibraryStep
@@ -85,6 +108,7 @@ class LibraryStepSerializer(StrictTypesMixin, serializers.ModelSerializer):
             "upstream_changed",
             "source_retired",
             "can_edit",
+            "duplicates",
             "version",
             "created_at",
             "updated_at",
@@ -155,6 +179,7 @@ class LibraryStepSerializer(StrictTypesMixin, serializers.ModelSerializer):
             "upstream_changed": upstream_changed,
             "source_retired": source_retired,
             "can_edit": bool(user_id and not step.is_flow_synced and step.created_by_id == user_id),
+            "duplicates": duplicates_of(step),
             "version": step.version,
             "created_at": as_datetime(step.created_at),
             "updated_at": as_datetime(step.updated_at),
@@ -169,6 +194,12 @@ class LibraryStepSerializer(StrictTypesMixin, serializers.ModelSerializer):
 
     def get_source_retired(self, step: LibraryStep) -> bool:
         return upstream_flags(step)[1]
+
+    @extend_schema_field(DuplicatesSerializer(allow_null=True))
+    def get_duplicates(self, step: LibraryStep) -> dict | None:
+        """In lists: the other entries with the same title, instructions and commands that the
+        caller may see (count, and ids). Null when the entry is read on its own."""
+        return duplicates_of(step)
 
     def get_can_edit(self, step: LibraryStep) -> bool:
         request = self.context.get("request")

@@ -28,6 +28,7 @@ from flows.variables import undeclared_placeholders
 from steplibrary.api.pagination import LibraryPagination
 from steplibrary.api.permissions import CanChangeStep
 from steplibrary.api.serializers import (
+    DuplicateSourceSerializer,
     ForkSerializer,
     LibraryStepSerializer,
     MarkReadSerializer,
@@ -49,7 +50,7 @@ from steplibrary.filtersets import LibraryStepFilterSet
 from steplibrary.merge import MergeConflict, SourceRetired, conflicts_of
 from steplibrary.models import LibraryStep, SecretAllowance, StepRevision, Update
 from steplibrary.secret_checks import SecretFindingsError
-from steplibrary.selectors import fork_upstream, steps_for_display, upstream_flags
+from steplibrary.selectors import duplicates_for_display, fork_upstream, steps_for_display, upstream_flags
 from steplibrary.services import (
     NoSuchFinding,
     step_create,
@@ -134,6 +135,13 @@ class LibraryStepViewSet(ConditionalWriteMixin, viewsets.ModelViewSet):
 
     def get_queryset(self):
         return steps_for_display(user=self.request.user)
+
+    def filter_queryset(self, queryset):
+        # Filters, search and the grouping of duplicates shape lists; one entry is found by its
+        # id alone (a copy that the list shows inside its group keeps its own address).
+        if self.action != "list":
+            return queryset
+        return super().filter_queryset(queryset)
 
     def _fresh(self, step: LibraryStep, status_code: int = status.HTTP_200_OK) -> Response:
         # Re-read through the display query: annotations and database-side counters included.
@@ -399,6 +407,16 @@ class LibraryStepViewSet(ConditionalWriteMixin, viewsets.ModelViewSet):
             lambda **body: step_secret_allow(step=step, user=request.user, **body),
             StepSecretAllowRequestSerializer,
         )
+
+    @extend_schema(parameters=[STEP_ID], responses={200: DuplicateSourceSerializer(many=True)})
+    @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
+    def duplicates(self, request, pk=None):
+        """The other entries with the same title, instructions and commands that the caller may
+        see (at most 100, most used first), each with its source flow's name only when the
+        caller may open that flow: the "also in" list of the library's detail panel."""
+        step = self.get_object()
+        copies = duplicates_for_display(step=step, user=request.user)
+        return Response(DuplicateSourceSerializer(copies, many=True).data)
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT})
     @action(detail=True, methods=["get"])

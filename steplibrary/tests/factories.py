@@ -43,3 +43,15 @@ class StepRatingFactory(factory.django.DjangoModelFactory):
     step = factory.SubFactory(LibraryStepFactory)
     user = factory.SubFactory(UserFactory)
     score = 4
+
+
+def distinct_structure(step_count: int, tag: str, **kwargs) -> dict:
+    """`procedural_structure` whose step titles carry `tag`: flows made with different tags
+    publish different entries, not duplicates the library would show as one result."""
+    from flows.tests.factories import procedural_structure
+
+    structure = procedural_structure(step_count, **kwargs)
+    for node in structure["steps"]:
+        if node["type"] == "procedure_step":
+            node["title"] = f"{node['title']} ({tag})"
+    return structure

@@ -6,9 +6,9 @@ Who sees what is written out by hand below (not derived from the code under test
 import pytest
 from rest_framework.test import APIClient
 
-from flows.tests.factories import TreeFactory, procedural_structure
+from flows.tests.factories import TreeFactory
 from steplibrary.models import LibraryStep
-from steplibrary.tests.factories import LibraryStepFactory
+from steplibrary.tests.factories import LibraryStepFactory, distinct_structure
 
 USERS = ["creator", "teammate", "other_account", "no_account", "staff", "anonymous"]
 STEP_OBJECTS = ["private_manual", "team_manual", "public_manual", "team_synced", "public_synced"]
@@ -39,9 +39,9 @@ SUCCESS = {"list": 200, "retrieve": 200, "update": 200, "delete": 204, "fork": 2
 
 @pytest.fixture
 def world(author, teammate, outsider, loner, staff):
-    synced_team = TreeFactory(author=author, published=True, tree_structure=procedural_structure(1))
+    synced_team = TreeFactory(author=author, published=True, tree_structure=distinct_structure(1, "team"))
     synced_public = TreeFactory(
-        author=author, published=True, public=True, tree_structure=procedural_structure(1)
+        author=author, published=True, public=True, tree_structure=distinct_structure(1, "public")
     )
     objects = {
         "private_manual": LibraryStepFactory(created_by=author),

@@ -8,6 +8,7 @@ from rest_framework.test import APIClient
 from flows.tests.factories import TreeFactory, procedural_structure
 from steplibrary.api.serializers import LibraryStepSerializer
 from steplibrary.selectors import steps_for_display
+from steplibrary.tests.factories import distinct_structure
 
 SECRET_NAME = "Acme merger: layoffs runbook"
 
@@ -68,7 +69,7 @@ class TestSourceTreeName:
         self, author, teammate, outsider, django_assert_max_num_queries, page_size
     ):
         for index in range(12):
-            structure = procedural_structure(10)
+            structure = distinct_structure(10, f"flow {index}")
             for node in structure["steps"]:
                 if node["type"] == "procedure_step":
                     node["library_visibility"] = "public"

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from flows.tests.factories import TreeFactory, procedural_structure
-from steplibrary.tests.factories import LibraryStepFactory
+from steplibrary.tests.factories import LibraryStepFactory, distinct_structure
 
 
 @pytest.mark.django_db
@@ -67,8 +67,8 @@ class TestLibraryPage:
 
     @pytest.mark.parametrize("flows", [1, 8])
     def test_query_budget_does_not_grow(self, client, author, django_assert_max_num_queries, flows):
-        for _ in range(flows):
-            TreeFactory(author=author, published=True, tree_structure=procedural_structure(3))
+        for index in range(flows):
+            TreeFactory(author=author, published=True, tree_structure=distinct_structure(3, f"flow {index}"))
         client.force_login(author)
         with django_assert_max_num_queries(8):
             response = client.get("/library/")

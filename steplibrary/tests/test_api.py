@@ -248,7 +248,7 @@ class TestMassAssignment:
         assert response.status_code == 200
         after = LibraryStep.objects.values().get(pk=step.pk)
         changed = {key for key in after if after[key] != before[key]}
-        assert changed <= {"title", "updated_at", "search_text", "sync_hash", "version"}
+        assert changed <= {"title", "updated_at", "search_text", "content_hash", "version"}
         assert after["version"] == before["version"] + 1
 
 

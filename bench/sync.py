@@ -69,13 +69,13 @@ def _limit_sql(row_count: int) -> str:
         ["(%s, %s, %s, %s, %s, %s, %s, %s, 0, 0, 0, TRUE, TRUE, %s, %s, %s, %s, %s, %s)"] * row_count
     )
     return (
-        "INSERT INTO steplibrary_librarystep (id, title, step_type, content, visibility, search_text, sync_hash, "
+        "INSERT INTO steplibrary_librarystep (id, title, step_type, content, visibility, search_text, content_hash, "
         "created_by_id, usage_count, rating_count, rating_avg, is_active, is_flow_synced, account_id, "
         "source_tree_id, source_node_id, last_synced_at, created_at, updated_at) "
         f"VALUES {placeholders} "
         "ON CONFLICT (source_tree_id, source_node_id) DO UPDATE SET title = excluded.title, "
         "step_type = excluded.step_type, content = excluded.content, visibility = excluded.visibility, "
-        "search_text = excluded.search_text, sync_hash = excluded.sync_hash, account_id = excluded.account_id, "
+        "search_text = excluded.search_text, content_hash = excluded.content_hash, account_id = excluded.account_id, "
         "last_synced_at = excluded.last_synced_at, updated_at = excluded.updated_at, is_active = TRUE"
     )
 
@@ -96,7 +96,7 @@ def _limit_params(tree: Tree, rows: list[UpsertRow]) -> list:
             json.dumps(row.content),
             row.visibility,
             row.search_text,
-            row.sync_hash,
+            row.content_hash,
             tree.author_id,
             tree.account_id,
             tree_id,

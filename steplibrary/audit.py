@@ -18,7 +18,7 @@ from config.text import find_bad_strings, printable, repair_strings, repair_text
 from flows.models import Tree, TreeStatus
 from flows.tree_structure import TreeStructureError, linked_library_step_ids, parse_tree_structure
 from steplibrary.api.serializers import StepContentSerializer
-from steplibrary.models import LibraryStep, StepRevision, Update, build_search_text, content_hash
+from steplibrary.models import LibraryStep, StepRevision, Update, build_search_text, version_hash
 
 
 @dataclass(frozen=True)
@@ -128,8 +128,8 @@ def _audit_step(step: dict, fix: bool) -> list[Finding]:
     if findings and fix:
         values = _repaired(fields)
         values["search_text"] = build_search_text(values["title"], values["content"])
-        values["sync_hash"] = content_hash(
-            values["title"], step["step_type"], values["content"], step["visibility"]
+        values["content_hash"] = version_hash(
+            {"step_type": step["step_type"], "visibility": step["visibility"], **values}
         )
         findings = _save_repair(LibraryStep, step["id"], values, findings)
         fields = values

@@ -20,7 +20,7 @@ def _commands_diff(old: list[dict], new: list[dict]) -> dict[str, list]:
 
 
 def diff_versions(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
-    """What changed from `old` to `new` (each {title, step_type, visibility, content}).
+    """What changed from `old` to `new` (each a `steplibrary.models.version_of`).
 
     Only changed fields appear: {"title": {"from": …, "to": …}, …, "commands": {"added": […],
     "removed": […], "changed": […]}}. With no `old`, every field counts as new.
@@ -38,13 +38,3 @@ def diff_versions(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, 
     if any(commands.values()):
         changes["commands"] = commands
     return changes
-
-
-def version_of(step) -> dict[str, Any]:
-    """The diffable version of a LibraryStep (or anything with the same four attributes)."""
-    return {
-        "title": step.title,
-        "step_type": step.step_type,
-        "visibility": step.visibility,
-        "content": step.content,
-    }

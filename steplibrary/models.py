@@ -3,6 +3,7 @@
 import hashlib
 import json
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.db import models, transaction
@@ -27,10 +28,28 @@ def build_search_text(title: str, content: dict | None) -> str:
     return "\n".join(part for part in parts if isinstance(part, str) and part).lower()
 
 
-def content_hash(title: str, step_type: str, content: dict, visibility: str) -> str:
-    """A short, stable hash of what a revision records; equal hashes mean nothing changed."""
-    encoded = json.dumps([title, step_type, content, visibility], sort_keys=True, separators=(",", ":"))
+# The fields that make a version of an entry: what a revision records, what diffs and merges
+# compare, and what `version_hash` covers. Entries, revisions and the sync's rows all have them.
+VERSIONED_FIELDS = ("title", "step_type", "content", "visibility")
+
+
+def version_of(source) -> dict[str, Any]:
+    """The version of an entry, a revision or a sync row: its VERSIONED_FIELDS."""
+    return {name: getattr(source, name) for name in VERSIONED_FIELDS}
+
+
+def version_hash(version: dict[str, Any]) -> str:
+    """A short, stable hash of a version (`version_of`); equal hashes mean nothing changed.
+    Stored as `content_hash` on entries and on revisions."""
+    encoded = json.dumps([version[name] for name in VERSIONED_FIELDS], sort_keys=True, separators=(",", ":"))
     return hashlib.blake2b(encoded.encode(), digest_size=16).hexdigest()
+
+
+def content_hash(title: str, step_type: str, content: dict, visibility: str) -> str:
+    """`version_hash` by field; migration 0007 imports it under this name."""
+    return version_hash(
+        {"title": title, "step_type": step_type, "content": content, "visibility": visibility}
+    )
 
 
 class StepType(models.TextChoices):
@@ -119,9 +138,9 @@ class LibraryStep(models.Model):
     # Derived from title and content on every write (see build_search_text); trigram-indexed
     # on PostgreSQL so that substring search stays fast on large libraries.
     search_text = models.TextField(default="", editable=False)
-    # content_hash() of title, type, content and visibility, kept on every write; comparing
-    # it tells an unchanged entry (and whether a revision is due) without reading content back.
-    sync_hash = models.CharField(max_length=32, default="", editable=False)
+    # version_hash() of the entry's versioned fields, kept on every write; comparing it with a
+    # revision's (same name, same value) tells an unchanged entry without reading content back.
+    content_hash = models.CharField(max_length=32, default="", editable=False)
     # Equal for entries with the same title, instructions and commands (normalised; see
     # `steplibrary.content_key`): the library shows each such group as one result.
     content_key = models.GeneratedField(
@@ -224,10 +243,10 @@ class LibraryStep(models.Model):
 
     def save(self, *args, **kwargs) -> None:
         self.search_text = build_search_text(self.title, self.content)
-        self.sync_hash = content_hash(self.title, self.step_type, self.content, self.visibility)
+        self.content_hash = version_hash(version_of(self))
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
-            kwargs["update_fields"] = {*update_fields, "search_text", "sync_hash"}
+            kwargs["update_fields"] = {*update_fields, "search_text", "content_hash"}
         previous_version = self.version
         bump = not self._state.adding
         if bump:
@@ -307,14 +326,6 @@ class StepRevision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.step_id} r{self.number}"
-
-    def as_version(self) -> dict:
-        return {
-            "title": self.title,
-            "step_type": self.step_type,
-            "visibility": self.visibility,
-            "content": self.content,
-        }
 
 
 class UpdateKind(models.TextChoices):

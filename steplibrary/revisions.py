@@ -3,11 +3,13 @@ manual write."""
 
 from datetime import datetime
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Max
 
 from flows.models import Tree
-from steplibrary.models import LibraryStep, StepRevision, content_hash
+from steplibrary.json_insert import Column, JsonInsert, null_safe_differs
+from steplibrary.models import LibraryStep, StepRevision, version_hash, version_of
+from steplibrary.upsert import UpsertRow, WrittenEntry
 
 
 def step_current_revision(step: LibraryStep) -> int:
@@ -17,7 +19,7 @@ def step_current_revision(step: LibraryStep) -> int:
 def revision_record(*, step: LibraryStep, user) -> StepRevision | None:
     """Records the entry as it is now, unless its latest revision already says the same."""
     latest = StepRevision.objects.filter(step=step).order_by("-number").first()
-    digest = content_hash(step.title, step.step_type, step.content, step.visibility)
+    digest = version_hash(version_of(step))
     if latest is not None and latest.content_hash == digest:
         return None
     return StepRevision.objects.create(
@@ -34,27 +36,75 @@ def revision_record(*, step: LibraryStep, user) -> StepRevision | None:
     )
 
 
-def revisions_record_for_sync(*, tree: Tree, synced_at: datetime) -> None:
-    """One INSERT … SELECT: a new revision for each entry this sync wrote whose hash differs
-    from its latest revision's. Unchanged entries get none; the cost does not grow with them."""
+# Each column of a revision the sync records: from the written entry (its JSON key), from
+# the publish, or computed from the entry's history (`{step_id}` is the row's entry).
+_LATEST = "(SELECT {column} FROM {table} x WHERE x.{step} = {{step_id}} ORDER BY x.{number} DESC LIMIT 1)"
+
+
+def _sync_revision_insert(connection) -> tuple[JsonInsert, str]:
+    """The INSERT and its WHERE: only entries whose hash differs from their latest revision's."""
     quote = connection.ops.quote_name
-    revisions, steps = quote(StepRevision._meta.db_table), quote(LibraryStep._meta.db_table)
-    differs = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
 
-    def latest(column: str) -> str:
-        return f"(SELECT r.{column} FROM {revisions} r WHERE r.step_id = s.id ORDER BY r.number DESC LIMIT 1)"  # noqa: S608
+    def latest(field: str) -> str:
+        return _LATEST.format(
+            column=f"x.{quote(StepRevision._meta.get_field(field).column)}",
+            table=quote(StepRevision._meta.db_table),
+            step=quote(StepRevision._meta.get_field("step").column),
+            number=quote(StepRevision._meta.get_field("number").column),
+        )
 
-    # Only identifiers from the models' metadata are interpolated; values are parameters.
-    sql = (
-        f"INSERT INTO {revisions} (step_id, number, title, step_type, content, visibility, content_hash, "  # noqa: S608
-        "source_tree_id, published_at, created_by_id, account_id, owner_id, created_at) "
-        f"SELECT s.id, COALESCE({latest('number')}, 0) + 1, s.title, s.step_type, s.content, s.visibility, "
-        "s.sync_hash, s.source_tree_id, %s, NULL, s.account_id, s.created_by_id, %s "
-        f"FROM {steps} s WHERE s.source_tree_id = %s AND s.is_flow_synced AND s.last_synced_at = %s "
-        f"AND s.sync_hash {differs} {latest('content_hash')}"
+    columns = (
+        Column("step", key="step_id"),
+        Column("number", sql=f"COALESCE({latest('number')}, 0) + 1"),
+        Column("title", key="title"),
+        Column("step_type", key="step_type"),
+        Column("content", key="content"),
+        Column("visibility", key="visibility"),
+        Column("content_hash", key="content_hash"),
+        Column("owner", key="owner_id"),
+        Column("source_tree", constant="tree_id"),
+        Column("published_at", constant="published_at"),
+        Column("account", constant="account_id"),
+        Column("created_at", constant="synced_at"),
+        Column("created_by", sql="NULL"),
     )
-    timestamp = connection.ops.adapt_datetimefield_value(synced_at)
-    published = connection.ops.adapt_datetimefield_value(tree.published_at)
-    tree_id = LibraryStep._meta.get_field("source_tree").get_db_prep_value(tree.pk, connection)
+    return JsonInsert(StepRevision, columns), null_safe_differs(
+        connection, "{content_hash}", latest("content_hash")
+    )
+
+
+def revisions_record_for_sync(
+    *,
+    tree: Tree,
+    written: list[tuple[UpsertRow, WrittenEntry]],
+    synced_at: datetime,
+    using: str = DEFAULT_DB_ALIAS,
+) -> None:
+    """One INSERT … SELECT over the entries this sync wrote: a new revision for each whose
+    hash differs from its latest revision's (numbered after it). Each entry costs two index
+    probes into its own history, whatever the size of the rest of the library."""
+    if not written:
+        return
+    connection = connections[using]
+    insert, differs = _sync_revision_insert(connection)
+    rows = (
+        {
+            "step_id": entry.step_id,
+            "title": row.title,
+            "step_type": row.step_type,
+            "content": row.content,
+            "visibility": row.visibility,
+            "content_hash": row.content_hash,
+            "owner_id": entry.created_by_id,
+        }
+        for row, entry in written
+    )
+    constants = {
+        "tree_id": tree.pk,
+        "published_at": tree.published_at,
+        "account_id": tree.account_id,
+        "synced_at": synced_at,
+    }
+    params = insert.params(connection, rows=rows, constants=constants)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [published, timestamp, tree_id, timestamp])
+        cursor.execute(insert.sql(connection, where=differs), params)

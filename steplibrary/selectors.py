@@ -7,9 +7,8 @@ from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 
 from flows.selectors import flow_name_if_visible
-from steplibrary.diff import version_of
 from steplibrary.merge import MergeField, merge_fields
-from steplibrary.models import LibraryStep, StepRating, StepRevision
+from steplibrary.models import LibraryStep, StepRating, StepRevision, version_of
 
 
 def steps_for_display(*, user):
@@ -94,7 +93,7 @@ def fork_upstream(*, fork: LibraryStep, user) -> Upstream | None:
     revisions = StepRevision.objects.filter(step=source)
     latest = revisions.order_by("-number").values_list("number", flat=True).first() or 0
     base = revisions.filter(number=fork.forked_from_revision).first() if fork.forked_from_revision else None
-    base_version = base.as_version() if base else None
+    base_version = version_of(base) if base else None
     fields = merge_fields(base_version, version_of(fork), version_of(source))
     return Upstream(
         source=source,

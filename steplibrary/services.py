@@ -27,6 +27,7 @@ class NoSuchFinding(ValueError):
     """An allowance was asked for a finding the scan does not report (text changed, or forged)."""
 
 
+@transaction.atomic
 def step_create(
     *,
     user,

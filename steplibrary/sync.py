@@ -11,14 +11,21 @@ import logging
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, transaction
 from django.db.models import Count, F
 from django.utils import timezone
 
 from flows.models import Tree, TreeType
 from flows.tree_structure import FlowNode, parse_tree_structure
-from steplibrary.diff import diff_versions, version_of
-from steplibrary.models import LibraryStep, StepType, Visibility, build_search_text
+from steplibrary.diff import diff_versions
+from steplibrary.models import (
+    VERSIONED_FIELDS,
+    LibraryStep,
+    StepType,
+    Visibility,
+    build_search_text,
+    version_of,
+)
 from steplibrary.revisions import revisions_record_for_sync
 from steplibrary.secret_checks import secrets_ensure_tree_allowed, tree_secret_findings
 from steplibrary.updates import updates_notify
@@ -101,11 +108,11 @@ class SyncPlan:
 def _plan(tree: Tree, rows: list[UpsertRow]) -> SyncPlan:
     """Compares the wanted rows with the flow's current entries (one query, hashes only)."""
     existing_rows = LibraryStep.objects.synced_from(tree).values_list(
-        "source_node_id", "id", "title", "sync_hash", "account_id", "is_active", "taken_down_at"
+        "source_node_id", "id", "title", "content_hash", "account_id", "is_active", "taken_down_at"
     )
     current, held_ids = {}, set()
-    for node_id, step_id, title, sync_hash, account_id, is_active, taken_down_at in existing_rows:
-        current[node_id] = (step_id, title, sync_hash, account_id, is_active)
+    for node_id, step_id, title, digest, account_id, is_active, taken_down_at in existing_rows:
+        current[node_id] = (step_id, title, digest, account_id, is_active)
         if taken_down_at is not None:
             held_ids.add(step_id)
     plan = SyncPlan(result=SyncResult(), rows=rows)
@@ -116,11 +123,11 @@ def _plan(tree: Tree, rows: list[UpsertRow]) -> SyncPlan:
             plan.created.append(row)
         elif existing[0] in held_ids:
             held += 1  # the upsert keeps it inactive; nobody is told of its changes
-        elif existing[2:] == (row.sync_hash, tree.account_id, True):
+        elif existing[2:] == (row.content_hash, tree.account_id, True):
             unchanged += 1
         else:
             plan.changed[existing[0]] = row
-            if existing[2] != row.sync_hash:
+            if existing[2] != row.content_hash:
                 plan.content_changed.add(existing[0])
     wanted_ids = {row.node_id for row in rows}
     plan.retired = {
@@ -161,20 +168,27 @@ def steps_sync_from_tree(*, tree: Tree) -> SyncResult:
     plan = _plan(tree, rows)
     result = plan.result
     synced_at = timezone.now()
-    upsert_synced_entries(
+    using = tree._state.db or DEFAULT_DB_ALIAS
+    written = upsert_synced_entries(
         rows=plan.rows,
         tree_id=tree.pk,
         created_by_id=tree.author_id,
         account_id=tree.account_id,
         synced_at=synced_at,
+        using=using,
     )
     if result.deactivated:
         # Every entry the upsert wrote carries this sync's timestamp; the rest are gone nodes.
-        LibraryStep.objects.synced_from(tree).filter(is_active=True).exclude(last_synced_at=synced_at).update(
-            is_active=False, updated_at=synced_at, version=F("version") + 1
-        )
+        LibraryStep.objects.using(using).synced_from(tree).filter(is_active=True).exclude(
+            last_synced_at=synced_at
+        ).update(is_active=False, updated_at=synced_at, version=F("version") + 1)
     if result.created or result.updated:
-        revisions_record_for_sync(tree=tree, synced_at=synced_at)
+        revisions_record_for_sync(
+            tree=tree,
+            written=[(row, written[row.node_id]) for row in plan.rows],
+            synced_at=synced_at,
+            using=using,
+        )
     # Only entries whose content changed are news; a reactivation or an account move is not.
     changed = {step_id: plan.changed[step_id].title for step_id in plan.content_changed}
     updates_notify(tree=tree, changed=changed, retired=plan.retired)
@@ -248,7 +262,7 @@ def steps_preview_sync(
     def changes(step_id, row: UpsertRow) -> dict | None:
         if step_id not in old_contents:
             return None
-        return diff_versions(version_of(old_contents[step_id]), _row_version(row))
+        return diff_versions(version_of(old_contents[step_id]), version_of(row))
 
     return {
         **plan.result.as_dict(),
@@ -268,16 +282,7 @@ def _secret_findings(tree: Tree, nodes: list[FlowNode]) -> list[dict]:
     return [finding.as_dict(allowed=allowed) for finding, allowed in found]
 
 
-_VERSION_FIELDS = ("id", "title", "step_type", "visibility", "content", "source_node_id")
-
-
-def _row_version(row: UpsertRow) -> dict:
-    return {
-        "title": row.title,
-        "step_type": row.step_type,
-        "visibility": row.visibility,
-        "content": row.content,
-    }
+_VERSION_FIELDS = ("id", "source_node_id", *VERSIONED_FIELDS)
 
 
 def steps_deactivate_for_tree(*, tree: Tree) -> int:

@@ -1,25 +1,28 @@
 """One-statement upsert of a flow's synced entries, keyed on (source_tree, source_node_id).
 
-Django's `bulk_create(update_conflicts=True)` splits large inputs into many statements
-on SQLite (one parameter per column per row), so a 2,000-step flow would cost dozens of
-queries. Sending every row as one JSON parameter and expanding it in the database
-(`jsonb_to_recordset` on PostgreSQL, `json_each` on SQLite) keeps the sync at one INSERT
-for any flow size, and is the fastest form on both.
+Generated from one table of columns (`SYNC_COLUMNS`, see `steplibrary.json_insert`): every
+row travels in one JSON parameter, so a sync is one INSERT for any flow size on both
+databases.
 
 The conflict clause updates only what a publish owns and never touches `id`,
 `usage_count`, ratings, `created_at` or `created_by`; it bumps `version` only for entries
 that really changed (or come back from retirement).
 """
 
-import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
 
-from steplibrary.models import LibraryStep, content_hash
+from steplibrary.json_insert import Column, JsonInsert, null_safe_differs
+from steplibrary.models import LibraryStep, version_hash, version_of
+
+
+class DuplicateNodeIds(ValueError):
+    """Two rows for one node reached the upsert: PostgreSQL refuses a statement that updates
+    one row twice, and SQLite would silently keep one of them."""
 
 
 @dataclass(frozen=True)
@@ -32,98 +35,74 @@ class UpsertRow:
     search_text: str
 
     @cached_property
-    def sync_hash(self) -> str:
-        return content_hash(self.title, self.step_type, self.content, self.visibility)
+    def content_hash(self) -> str:
+        return version_hash(version_of(self))
 
 
-_UPDATED_ON_CONFLICT = (
-    "title",
-    "step_type",
-    "content",
-    "visibility",
-    "search_text",
-    "sync_hash",
-    "account_id",
-    "last_synced_at",
+# Each column of the synced entry's INSERT: from the row (its JSON key), from the flow
+# (one parameter for the statement), or fixed.
+SYNC_COLUMNS = (
+    Column("id", key="id"),
+    Column("source_node_id", key="node_id"),
+    Column("title", key="title", on_conflict=True),
+    Column("step_type", key="step_type", on_conflict=True),
+    Column("content", key="content", on_conflict=True),
+    Column("visibility", key="visibility", on_conflict=True),
+    Column("search_text", key="search_text", on_conflict=True),
+    Column("content_hash", key="content_hash", on_conflict=True),
+    Column("created_by", constant="created_by_id"),
+    Column("account", constant="account_id", on_conflict=True),
+    Column("source_tree", constant="tree_id"),
+    Column("last_synced_at", constant="synced_at", on_conflict=True),
+    Column("created_at", constant="synced_at"),
+    Column("updated_at", constant="synced_at"),
+    Column("usage_count", sql="0"),
+    Column("rating_count", sql="0"),
+    Column("rating_avg", sql="0"),
+    Column("is_active", sql="TRUE"),
+    Column("is_flow_synced", sql="TRUE"),
+    Column("forked_from", sql="NULL"),
+    Column("version", sql="1"),
 )
 
-
-def _column(name: str) -> str:
-    """The quoted column of a LibraryStep field, by field name or attname (`account_id`)."""
-    field = next(f for f in LibraryStep._meta.concrete_fields if name in (f.name, f.attname))
-    return connection.ops.quote_name(field.column)
+# A fixed row order means concurrent upserts of one flow take row locks in one order.
+SYNC_INSERT = JsonInsert(LibraryStep, SYNC_COLUMNS, order_by="node_id")
 
 
-def _insert_columns() -> str:
-    names = [
-        "id", "title", "step_type", "content", "visibility", "created_by", "account",
-        "usage_count", "rating_count", "rating_avg", "is_active", "is_flow_synced",
-        "source_tree", "source_node_id", "last_synced_at", "forked_from", "created_at", "updated_at",
-        "search_text", "sync_hash", "version",
-    ]  # fmt: skip
-    return ", ".join(_column(name) for name in names)
+def _conflict_clause(connection) -> str:
+    """The DO UPDATE part, and RETURNING what the revisions need."""
+    table = SYNC_INSERT.table(connection)
 
+    def col(name: str) -> str:
+        return SYNC_INSERT.column_name(connection, name)
 
-def _conflict_clause(table: str, distinct: str) -> str:
-    """The DO UPDATE part; `distinct` is the null-safe "differs" operator of the database."""
-    assignments = ", ".join(f"{_column(name)} = excluded.{_column(name)}" for name in _UPDATED_ON_CONFLICT)
     # A row staff took down stays inactive (its content still follows the flow, so lifting
     # the takedown shows what is published); every other row returns to the library.
-    not_taken_down = f"{table}.{_column('taken_down_at')} IS NULL"
-    is_active = f"{_column('is_active')} = ({not_taken_down})"
-    # `updated_at` moves only when the entry really changed (or returns from retirement), so
-    # "recently updated" in the library still means something after a republish.
+    not_taken_down = f"{table}.{col('taken_down_at')} IS NULL"
+    account_moved = null_safe_differs(connection, f"{table}.{col('account')}", f"excluded.{col('account')}")
+    # `updated_at` and `version` move only when the entry really changed (or returns from
+    # retirement), so "recently updated" means something and an unchanged entry keeps its ETag.
     changed = (
-        f"{table}.{_column('sync_hash')} <> excluded.{_column('sync_hash')} "
-        f"OR {table}.{_column('account_id')} {distinct} excluded.{_column('account_id')} "
-        f"OR (NOT {table}.{_column('is_active')} AND {not_taken_down})"
-    )
-    updated_at = (
-        f"{_column('updated_at')} = CASE WHEN {changed} THEN excluded.{_column('updated_at')} "
-        f"ELSE {table}.{_column('updated_at')} END"
-    )
-    # The same test bumps the version, in this statement: an unchanged entry keeps its ETag.
-    version = (
-        f"{_column('version')} = CASE WHEN {changed} THEN {table}.{_column('version')} + 1 "
-        f"ELSE {table}.{_column('version')} END"
+        f"{table}.{col('content_hash')} <> excluded.{col('content_hash')} "
+        f"OR {account_moved} "
+        f"OR (NOT {table}.{col('is_active')} AND {not_taken_down})"
     )
     return (
-        f"ON CONFLICT ({_column('source_tree')}, {_column('source_node_id')}) "
-        f"DO UPDATE SET {assignments}, {is_active}, {updated_at}, {version}"
+        f"ON CONFLICT ({col('source_tree')}, {col('source_node_id')}) "
+        f"DO UPDATE SET {SYNC_INSERT.assignments(connection)}, "
+        f"{col('is_active')} = ({not_taken_down}), "
+        f"{col('updated_at')} = CASE WHEN {changed} THEN excluded.{col('updated_at')} "
+        f"ELSE {table}.{col('updated_at')} END, "
+        f"{col('version')} = CASE WHEN {changed} THEN {table}.{col('version')} + 1 "
+        f"ELSE {table}.{col('version')} END "
+        f"RETURNING {col('source_node_id')}, {col('id')}, {col('created_by')}"
     )
 
 
-def _postgresql_sql(table: str) -> str:
-    # Only identifiers from the model's own metadata are interpolated; values are parameters.
-    return (
-        f"INSERT INTO {table} ({_insert_columns()}) "  # noqa: S608
-        "SELECT r.id, r.title, r.step_type, r.content, r.visibility, %s, %s, 0, 0, 0, TRUE, TRUE, "
-        "%s, r.node_id, %s, NULL, %s, %s, r.search_text, r.sync_hash, 1 "
-        "FROM jsonb_to_recordset(%s::jsonb) AS r(id uuid, node_id text, title text, "
-        "step_type text, content jsonb, visibility text, search_text text, sync_hash text) "
-        # A fixed row order means concurrent upserts of one flow take row locks in one order.
-        f"ORDER BY r.node_id {_conflict_clause(table, 'IS DISTINCT FROM')}"
-    )
-
-
-def _sqlite_sql(table: str) -> str:
-    def field(key: str) -> str:
-        return f"json_extract(r.value, '$.{key}')"
-
-    return (
-        f"INSERT INTO {table} ({_insert_columns()}) "  # noqa: S608
-        f"SELECT {field('id')}, {field('title')}, {field('step_type')}, {field('content')}, "
-        f"{field('visibility')}, %s, %s, 0, 0, 0, TRUE, TRUE, %s, {field('node_id')}, %s, NULL, %s, %s, "
-        f"{field('search_text')}, {field('sync_hash')}, 1 "
-        # `WHERE true` resolves SQLite's parsing ambiguity between a join's ON and ON CONFLICT.
-        f"FROM json_each(%s) AS r WHERE true ORDER BY {field('node_id')} {_conflict_clause(table, 'IS NOT')}"
-    )
-
-
-def upsert_statement() -> str:
+def upsert_statement(*, using: str = DEFAULT_DB_ALIAS) -> str:
     """The single INSERT … ON CONFLICT statement for this database; parameters as in `upsert_params`."""
-    table = connection.ops.quote_name(LibraryStep._meta.db_table)
-    return _sqlite_sql(table) if connection.vendor == "sqlite" else _postgresql_sql(table)
+    connection = connections[using]
+    return SYNC_INSERT.sql(connection, suffix=_conflict_clause(connection))
 
 
 def upsert_params(
@@ -133,28 +112,37 @@ def upsert_params(
     created_by_id: int | None,
     account_id: int | None,
     synced_at: datetime,
+    using: str = DEFAULT_DB_ALIAS,
 ) -> list:
     """Statement parameters: the flow's constants, then every row in one JSON document."""
-    as_db_id = (lambda value: value.hex) if connection.vendor == "sqlite" else str
-    payload = json.dumps(
-        [
-            {
-                "id": as_db_id(uuid.uuid4()),
-                "node_id": row.node_id,
-                "title": row.title,
-                "step_type": row.step_type,
-                "content": row.content,
-                "visibility": row.visibility,
-                "search_text": row.search_text,
-                "sync_hash": row.sync_hash,
-            }
-            for row in rows
-        ],
-        separators=(",", ":"),
+    payload = (
+        {
+            "id": uuid.uuid4(),
+            "node_id": row.node_id,
+            "title": row.title,
+            "step_type": row.step_type,
+            "content": row.content,
+            "visibility": row.visibility,
+            "search_text": row.search_text,
+            "content_hash": row.content_hash,
+        }
+        for row in rows
     )
-    timestamp = connection.ops.adapt_datetimefield_value(synced_at)
-    tree_value = LibraryStep._meta.get_field("source_tree").get_db_prep_value(tree_id, connection)
-    return [created_by_id, account_id, tree_value, timestamp, timestamp, timestamp, payload]
+    constants = {
+        "created_by_id": created_by_id,
+        "account_id": account_id,
+        "tree_id": tree_id,
+        "synced_at": synced_at,
+    }
+    return SYNC_INSERT.params(connections[using], rows=payload, constants=constants)
+
+
+@dataclass(frozen=True)
+class WrittenEntry:
+    """An entry the upsert wrote: its id and its creator (the owner its revisions record)."""
+
+    step_id: uuid.UUID
+    created_by_id: int | None
 
 
 def upsert_synced_entries(
@@ -164,15 +152,27 @@ def upsert_synced_entries(
     created_by_id: int | None,
     account_id: int | None,
     synced_at: datetime,
-) -> None:
-    """Writes `rows` for one flow in a single INSERT … ON CONFLICT DO UPDATE statement."""
+    using: str = DEFAULT_DB_ALIAS,
+) -> dict[str, WrittenEntry]:
+    """Writes `rows` for one flow in a single INSERT … ON CONFLICT DO UPDATE statement and
+    answers the written entries by node id."""
     if not rows:
-        return
+        return {}
     node_ids = [row.node_id for row in rows]
-    # PostgreSQL refuses a statement that updates one row twice; SQLite would accept it silently.
-    assert len(set(node_ids)) == len(node_ids), "duplicate node ids reached the upsert"
+    if len(set(node_ids)) != len(node_ids):
+        raise DuplicateNodeIds("duplicate node ids reached the upsert")
     params = upsert_params(
-        rows=rows, tree_id=tree_id, created_by_id=created_by_id, account_id=account_id, synced_at=synced_at
+        rows=rows,
+        tree_id=tree_id,
+        created_by_id=created_by_id,
+        account_id=account_id,
+        synced_at=synced_at,
+        using=using,
     )
-    with connection.cursor() as cursor:
-        cursor.execute(upsert_statement(), params)
+    with connections[using].cursor() as cursor:
+        cursor.execute(upsert_statement(using=using), params)
+        returned = cursor.fetchall()
+    return {
+        node_id: WrittenEntry(step_id if isinstance(step_id, uuid.UUID) else uuid.UUID(step_id), owner_id)
+        for node_id, step_id, owner_id in returned
+    }

@@ -45,10 +45,10 @@ from steplibrary.api.serializers import (
     UpstreamAcceptSerializer,
     UpstreamSerializer,
 )
-from steplibrary.diff import diff_versions, version_of
+from steplibrary.diff import diff_versions
 from steplibrary.filtersets import LibraryStepFilterSet
 from steplibrary.merge import MergeConflict, SourceRetired, conflicts_of
-from steplibrary.models import LibraryStep, SecretAllowance, StepRevision, Update
+from steplibrary.models import LibraryStep, SecretAllowance, StepRevision, Update, version_of
 from steplibrary.secret_checks import SecretFindingsError
 from steplibrary.selectors import duplicates_for_display, fork_upstream, steps_for_display, upstream_flags
 from steplibrary.services import (
@@ -250,9 +250,7 @@ class LibraryStepViewSet(ConditionalWriteMixin, viewsets.ModelViewSet):
         revisions = {
             revision.number: revision for revision in step.revisions.filter(number__in={older, newer})
         }
-        changes = diff_versions(
-            revisions[older].as_version() if older else None, revisions[newer].as_version()
-        )
+        changes = diff_versions(version_of(revisions[older]) if older else None, version_of(revisions[newer]))
         return Response({"from": older or None, "to": newer, "changes": changes})
 
     @extend_schema(

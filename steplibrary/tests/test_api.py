@@ -250,7 +250,7 @@ class TestMassAssignment:
         assert response.status_code == 200
         after = LibraryStep.objects.values().get(pk=step.pk)
         changed = {key for key in after if after[key] != before[key]}
-        assert changed <= {"title", "updated_at", "search_text", "sync_hash", "content_key", "version"}
+        assert changed <= {"title", "updated_at", "search_text", "content_hash", "content_key", "version"}
         assert after["version"] == before["version"] + 1
 
 

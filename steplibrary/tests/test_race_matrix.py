@@ -19,7 +19,7 @@ from rest_framework.test import APIClient
 from flows.models import Tree, TreeStatus
 from flows.services import tree_update
 from flows.tests.factories import TreeFactory, procedural_structure
-from steplibrary.models import LibraryStep, StepRevision, content_hash
+from steplibrary.models import LibraryStep, StepRevision, version_hash, version_of
 from steplibrary.tests.threads import run_in_threads
 
 OPERATIONS = ("publish", "edit", "deactivate", "reactivate", "fork")
@@ -166,6 +166,6 @@ def assert_forks_match_their_recorded_revision(tree: Tree) -> None:
     }
     for fork in forks:
         recorded = revisions[(fork.forked_from_id, fork.forked_from_revision)]
-        assert content_hash(fork.title, fork.step_type, fork.content, recorded.visibility) == (
+        assert version_hash({**version_of(fork), "visibility": recorded.visibility}) == (
             recorded.content_hash
         ), (fork.pk, fork.forked_from_revision)

@@ -1,12 +1,34 @@
-"""Flow admin for support staff; the step library's admin adds its re-sync action."""
+"""Flow admin for support staff. Other apps extend it through `tree_admin_hooks` (the step
+library adds its re-sync action, its entry count and its secret check on publish) instead of
+registering a replacement, so it does not depend on the order apps load in."""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import Count, Q
+from django.db.models import QuerySet
 
 from flows.models import Tree, TreeStatus
 from flows.services import tree_archive, tree_publish, tree_set_active, tree_update
 from flows.tree_structure import TreeStructureError, parse_tree_structure
+
+
+@dataclass
+class TreeAdminHooks:
+    """What other apps add to the flow admin."""
+
+    # Admin actions (functions decorated with @admin.action), offered after the flow's own.
+    actions: list[Callable] = field(default_factory=list)
+    # Changelist columns: (name, annotate, display). `annotate` adds what the column shows to
+    # the changelist's one query; `display` is an @admin.display function of a flow.
+    columns: list[tuple[str, Callable[[QuerySet], QuerySet], Callable]] = field(default_factory=list)
+    # Checks of a flow about to be saved published and active: error messages for the
+    # structure field (the same refusals the save itself would raise, said beside the field).
+    publish_checks: list[Callable[[Tree], list[str]]] = field(default_factory=list)
+
+
+tree_admin_hooks = TreeAdminHooks()
 
 
 class TreeAdminForm(forms.ModelForm):
@@ -24,6 +46,17 @@ class TreeAdminForm(forms.ModelForm):
                 )
             except TreeStructureError as error:
                 self.add_error("tree_structure", error.messages)
+        going_live = cleaned.get("status") == TreeStatus.PUBLISHED and cleaned.get("is_active")
+        if going_live and not self.errors:
+            candidate = Tree(
+                pk=self.instance.pk,
+                name=cleaned.get("name") or "",
+                tree_type=tree_type,
+                tree_structure=structure,
+            )
+            for check in tree_admin_hooks.publish_checks:
+                for message in check(candidate):
+                    self.add_error("tree_structure", message)
         return cleaned
 
 
@@ -42,36 +75,30 @@ def _run_per_tree(modeladmin, request, queryset, change, verb: str) -> None:
 @admin.register(Tree)
 class TreeAdmin(admin.ModelAdmin):
     form = TreeAdminForm
-    list_display = [
-        "name",
-        "tree_type",
-        "status",
-        "is_active",
-        "is_public",
-        "account",
-        "author",
-        "synced_entry_count",
-        "updated_at",
-    ]
+    base_list_display = ["name", "tree_type", "status", "is_active", "is_public", "account", "author"]
     list_filter = ["tree_type", "status", "is_active", "is_public", "account"]
     list_select_related = ["account", "author"]
     search_fields = ["name", "description"]
     raw_id_fields = ["author"]
     autocomplete_fields = ["account"]
     readonly_fields = ["id", "version", "created_at", "updated_at", "published_at"]
-    actions = ["publish", "deactivate", "reactivate", "archive"]
+    base_actions = ["publish", "deactivate", "reactivate", "archive"]
+
+    # Read when used, not at registration: the hooks are filled when the other apps load.
+    @property
+    def actions(self) -> list:
+        return [*self.base_actions, *tree_admin_hooks.actions]
+
+    @property
+    def list_display(self) -> list:
+        columns = [display for _, _, display in tree_admin_hooks.columns]
+        return [*self.base_list_display, *columns, "updated_at"]
 
     def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                synced_count=Count(
-                    "library_steps",
-                    filter=Q(library_steps__is_flow_synced=True, library_steps__is_active=True),
-                )
-            )
-        )
+        queryset = super().get_queryset(request)
+        for _, annotate, _ in tree_admin_hooks.columns:
+            queryset = annotate(queryset)
+        return queryset
 
     def save_model(self, request, obj, form, change):
         if not change:
@@ -80,10 +107,6 @@ class TreeAdmin(admin.ModelAdmin):
         # Only the fields this form changed, applied to the locked, current row: whatever
         # someone else saved meanwhile in the fields left alone here is not written back.
         tree_update(tree=obj, **{name: form.cleaned_data[name] for name in form.changed_data})
-
-    @admin.display(description="synced entries", ordering="synced_count")
-    def synced_entry_count(self, tree: Tree) -> int:
-        return tree.synced_count
 
     @admin.action(description="Publish selected flows (syncs their steps)", permissions=["change"])
     def publish(self, request, queryset):

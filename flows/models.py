@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from accounts.models import Account
 from config.versioning import bump_version_kwargs, read_version
+from flows.library import LIBRARY_FIELDS, LIFECYCLE_FIELDS, SyncResult
 from flows.tree_structure import linked_library_step_ids
 
 
@@ -28,16 +29,7 @@ class TreeStatus(models.TextChoices):
 
 
 # Fields whose previous value the library sync compares against on every save.
-SYNC_TRACKED_FIELDS = (
-    "status",
-    "is_active",
-    "tree_structure",
-    "name",
-    "is_public",
-    "account_id",
-    "author_id",
-    "tree_type",
-)
+SYNC_TRACKED_FIELDS = (*LIFECYCLE_FIELDS, *LIBRARY_FIELDS)
 
 
 def _fingerprint(value: Any) -> Any:
@@ -105,8 +97,9 @@ class Tree(models.Model):
     # State as last loaded from or written to the database; None for an unsaved tree.
     _saved_state: dict[str, Any] | None = None
     _state_being_saved: dict[str, Any] | None = None
-    # What the step library's sync did during the last save, when it ran (steplibrary.signals).
-    last_sync_result: Any = None
+    # What the step library's sync did during the save in progress or just finished, or None
+    # when that save did not sync (set by steplibrary.signals; read by the flow services).
+    library_sync: SyncResult | None = None
     # Who is saving, and the kind of flow revision a publish records (flows.signals); set by
     # the services just before a save, consumed by it.
     changed_by: Any = None
@@ -131,6 +124,7 @@ class Tree(models.Model):
             update_fields = kwargs.get("update_fields")
             if update_fields is not None:
                 kwargs["update_fields"] = {*update_fields, "published_at"}
+        self.library_sync = None  # never the result of an earlier save
         # Fingerprinted once per save: receivers compare against it, then it becomes the saved state.
         self._state_being_saved = self._current_state()
         if "tree_structure" not in self.get_deferred_fields() and self.has_changed("tree_structure"):

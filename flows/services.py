@@ -5,12 +5,14 @@ what changed), then saves only the fields it changed: a concurrent write is eith
 before or fully after it, and never undone by a stale copy of the row.
 """
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from flows.history import VersionConflict, structure_changes
+from flows.library import SyncResult
 from flows.models import RevisionKind, Tree, TreeRevision, TreeStatus, TreeWorkingCopy
 from flows.tree_structure import parse_tree_structure
 
@@ -19,24 +21,39 @@ class NotPublished(Exception):
     """Only a published flow has a working copy: a draft flow is edited directly."""
 
 
+@dataclass(frozen=True)
+class TreeSaved:
+    """What a write to a flow did: the flow as saved, and what the step library's sync did
+    during that save (None when the save did not sync: a draft, or nothing the library copies
+    changed). Deactivating and archiving retire entries without a sync result."""
+
+    tree: Tree
+    library_sync: SyncResult | None
+
+
+def _saved(tree: Tree) -> TreeSaved:
+    return TreeSaved(tree=tree, library_sync=tree.library_sync)
+
+
 def _lock(tree: Tree) -> Tree:
     """Locks `tree`'s row for this transaction and reloads it in place (callers keep their object)."""
     tree.refresh_from_db(from_queryset=Tree.objects.select_for_update())
     return tree
 
 
-def _save_changes(tree: Tree, fields: dict[str, Any]) -> Tree:
+def _save_changes(tree: Tree, fields: dict[str, Any]) -> TreeSaved:
     """Sets `fields` on the locked `tree` and saves only those that differ (plus derived ones)."""
     changed = [name for name, value in fields.items() if getattr(tree, name) != value]
     for name in changed:
         setattr(tree, name, fields[name])
+    tree.library_sync = None
     if changed:
         tree.save(update_fields=changed)
-    return tree
+    return _saved(tree)
 
 
 @transaction.atomic
-def tree_publish(*, tree: Tree) -> Tree:
+def tree_publish(*, tree: Tree) -> TreeSaved:
     """Publishes `tree`; raises TreeStructureError (and changes nothing) if it is not fit to publish."""
     _lock(tree)
     parse_tree_structure(tree.tree_structure, tree.tree_type, require_titles=True)
@@ -44,28 +61,28 @@ def tree_publish(*, tree: Tree) -> Tree:
 
 
 @transaction.atomic
-def tree_set_active(*, tree: Tree, active: bool) -> Tree:
+def tree_set_active(*, tree: Tree, active: bool) -> TreeSaved:
     """Deactivates (retiring its library entries) or reactivates (re-syncing if published) `tree`."""
     return _save_changes(_lock(tree), {"is_active": active})
 
 
 @transaction.atomic
-def tree_archive(*, tree: Tree) -> Tree:
+def tree_archive(*, tree: Tree) -> TreeSaved:
     return _save_changes(_lock(tree), {"status": TreeStatus.ARCHIVED})
 
 
 @transaction.atomic
-def tree_create(*, author, **fields) -> Tree:
+def tree_create(*, author, **fields) -> TreeSaved:
     """A new flow by `author`, in their team unless `account_id` says otherwise."""
     fields.setdefault("account_id", author.account_id)
     tree = Tree(author=author, **fields)
     tree.changed_by = author
     tree.save()
-    return tree
+    return _saved(tree)
 
 
 @transaction.atomic
-def tree_update(*, tree: Tree, user=None, conflict_overwrite: bool = False, **fields) -> Tree:
+def tree_update(*, tree: Tree, user=None, conflict_overwrite: bool = False, **fields) -> TreeSaved:
     """Saves the given fields that differ from the locked, current row; publishing,
     deactivating or archiving here syncs the library (decided on that current row).
 
@@ -75,7 +92,7 @@ def tree_update(*, tree: Tree, user=None, conflict_overwrite: bool = False, **fi
     _lock(tree)
     tree.changed_by = user
     tree.revision_kind = RevisionKind.CONFLICT_OVERWRITE if conflict_overwrite else None
-    _save_changes(tree, fields)
+    saved = _save_changes(tree, fields)
     if conflict_overwrite and tree.revision_kind is not None:
         # Not a publish (the receiver took no revision): record the overwrite on its own.
         tree.revision_kind = None
@@ -86,7 +103,7 @@ def tree_update(*, tree: Tree, user=None, conflict_overwrite: bool = False, **fi
             structure=tree.tree_structure,
             user=user,
         )
-    return tree
+    return saved
 
 
 @transaction.atomic
@@ -194,7 +211,7 @@ def tree_working_copy_discard(*, tree: Tree, expected_version: int | str | None 
 
 
 @transaction.atomic
-def tree_working_copy_publish(*, tree: Tree, user, expected_version: int | str | None = None) -> Tree:
+def tree_working_copy_publish(*, tree: Tree, user, expected_version: int | str | None = None) -> TreeSaved:
     """Publishes the working copy (or, without one, the flow's current structure) through the
     same save and library sync as any publish, then drops the working copy.
     Raises VersionConflict, TreeStructureError (nothing written)."""
@@ -207,10 +224,10 @@ def tree_working_copy_publish(*, tree: Tree, user, expected_version: int | str |
         changes.get("tree_structure", tree.tree_structure), tree.tree_type, require_titles=True
     )
     tree.changed_by = user
-    _save_changes(tree, changes)
+    saved = _save_changes(tree, changes)
     if copy is not None:
         copy.delete()
-    return tree
+    return saved
 
 
 @transaction.atomic

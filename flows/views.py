@@ -46,8 +46,8 @@ def flow_create(request):
     if not form.is_valid():
         return flow_list(request, form=form)
     data = form.cleaned_data
-    tree = tree_create(author=request.user, tree_structure=empty_structure(data["tree_type"]), **data)
-    return redirect("flow_edit", tree_id=tree.pk)
+    saved = tree_create(author=request.user, tree_structure=empty_structure(data["tree_type"]), **data)
+    return redirect("flow_edit", tree_id=saved.tree.pk)
 
 
 @login_required

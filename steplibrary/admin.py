@@ -3,12 +3,13 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.db.models import Count, Q, QuerySet
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
-from flows.admin import TreeAdmin as BaseTreeAdmin
-from flows.models import Tree, TreeStatus
+from flows.admin import tree_admin_hooks
+from flows.models import Tree
 from flows.tree_structure import TreeStructureError
 from steplibrary.forms import TakedownForm
 from steplibrary.models import LibraryStep, SecretAllowance, StepRating
@@ -275,35 +276,30 @@ class SecretAllowanceAdmin(admin.ModelAdmin):
         return False
 
 
-class TreeAdminForm(BaseTreeAdmin.form):
-    def clean(self):
-        cleaned = super().clean()
-        going_live = cleaned.get("status") == TreeStatus.PUBLISHED and cleaned.get("is_active")
-        if going_live and not self.errors:
-            # The save would be refused by the sync; say why next to the structure instead.
-            candidate = Tree(
-                pk=self.instance.pk,
-                name=cleaned.get("name") or "",
-                tree_type=cleaned.get("tree_type"),
-                tree_structure=cleaned.get("tree_structure"),
-            )
-            try:
-                secrets_ensure_tree_allowed(tree=candidate)
-            except SecretFindingsError as error:
-                self.add_error("tree_structure", error.messages)
-        return cleaned
+def _secret_check_errors(tree: Tree) -> list[str]:
+    """A publish the sync would refuse for a suspected secret: say why beside the structure."""
+    try:
+        secrets_ensure_tree_allowed(tree=tree)
+    except SecretFindingsError as error:
+        return list(error.messages)
+    return []
 
 
-admin.site.unregister(Tree)
+@admin.action(description="Re-sync selected flows into the step library", permissions=["change"])
+def resync(modeladmin, request, queryset):
+    _resync_trees(modeladmin, request, queryset)
 
 
-@admin.register(Tree)
-class TreeAdmin(BaseTreeAdmin):
-    """The flow admin, plus the step library's re-sync action and the secret check on publish."""
+def _with_synced_count(trees: QuerySet) -> QuerySet:
+    live = Q(library_steps__is_flow_synced=True, library_steps__is_active=True)
+    return trees.annotate(synced_count=Count("library_steps", filter=live))
 
-    form = TreeAdminForm
-    actions = [*BaseTreeAdmin.actions, "resync"]
 
-    @admin.action(description="Re-sync selected flows into the step library", permissions=["change"])
-    def resync(self, request, queryset):
-        _resync_trees(self, request, queryset)
+@admin.display(description="synced entries", ordering="synced_count")
+def synced_entry_count(tree: Tree) -> int:
+    return tree.synced_count
+
+
+tree_admin_hooks.actions.append(resync)
+tree_admin_hooks.columns.append(("synced_entry_count", _with_synced_count, synced_entry_count))
+tree_admin_hooks.publish_checks.append(_secret_check_errors)

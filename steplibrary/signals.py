@@ -7,11 +7,9 @@ Note that `QuerySet.update()` sends no signals, so nothing changes a tree's stat
 from django.db.models.signals import post_save, pre_delete
 from django.dispatch import receiver
 
+from flows.library import LIBRARY_FIELDS
 from flows.models import Tree, TreeStatus
 from steplibrary.sync import steps_deactivate_for_tree, steps_sync_from_tree
-
-# A change in any of these on a published, active flow re-syncs it.
-_RESYNC_FIELDS = ("tree_structure", "name", "is_public", "account_id", "tree_type")
 
 
 def _was_live(tree: Tree) -> bool:
@@ -29,8 +27,8 @@ def sync_library_on_tree_save(sender, instance: Tree, created: bool, raw: bool, 
     if raw:  # loaddata: fixtures are stored as they are
         return
     if instance.is_live:
-        if created or not _was_live(instance) or any(map(instance.has_changed, _RESYNC_FIELDS)):
-            instance.last_sync_result = steps_sync_from_tree(tree=instance)
+        if created or not _was_live(instance) or any(map(instance.has_changed, LIBRARY_FIELDS)):
+            instance.library_sync = steps_sync_from_tree(tree=instance)
     elif not created and _is_being_retired(instance):
         steps_deactivate_for_tree(tree=instance)
 

@@ -9,12 +9,13 @@ retiring entries whose nodes are gone.
 
 import logging
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 from django.db import DEFAULT_DB_ALIAS, transaction
 from django.db.models import Count, F
 from django.utils import timezone
 
+from flows.library import SyncResult
 from flows.models import Tree, TreeType
 from flows.tree_structure import FlowNode, parse_tree_structure
 from steplibrary.diff import diff_versions
@@ -33,20 +34,6 @@ from steplibrary.upsert import UpsertRow, upsert_synced_entries
 from steplibrary.usage import trees_using_steps
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class SyncResult:
-    """What a sync did (or, for a dry run, would do) to a flow's library entries."""
-
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    deactivated: int = 0
-    held: int = 0  # entries under a staff takedown: kept out of the library
-
-    def as_dict(self) -> dict[str, int]:
-        return asdict(self)
 
 
 def resolve_visibility(tree: Tree) -> str:

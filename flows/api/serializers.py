@@ -37,6 +37,8 @@ class TreeListSerializer(StrictTypesMixin, serializers.ModelSerializer):
 
 
 class SyncResultSerializer(serializers.Serializer):
+    """flows.library.SyncResult (a test holds the two to the same fields)."""
+
     created = serializers.IntegerField()
     updated = serializers.IntegerField()
     unchanged = serializers.IntegerField()
@@ -58,8 +60,9 @@ class TreeSerializer(TreeListSerializer):
         fields = [*TreeListSerializer.Meta.fields, "tree_structure", "sync_result", "conflict_overwrite"]
 
     def get_sync_result(self, tree: Tree) -> SyncResultSerializer(allow_null=True):  # type: ignore[valid-type]
-        """What the library sync did during this request's save, or null when it did not run."""
-        result = tree.last_sync_result
+        """What the library sync did during this request's save, or null when it did not run.
+        The view that saved puts the flow service's result in the context (`library_sync`)."""
+        result = self.context.get("library_sync")
         return result.as_dict() if result is not None else None
 
     def validate_account(self, value: int | None) -> int | None:

@@ -28,6 +28,7 @@ from flows.history import VersionConflict, etag_for, history_version, parse_if_m
 from flows.models import Tree, TreeRevision, TreeWorkingCopy
 from flows.services import (
     NotPublished,
+    TreeSaved,
     tree_create,
     tree_delete,
     tree_revision_restore,
@@ -68,10 +69,10 @@ class TreeViewSet(ConditionalWriteMixin, viewsets.ModelViewSet):
         serializer.is_valid(raise_exception=True)
         serializer.validated_data.pop("conflict_overwrite", None)  # a new flow overwrites nothing
         try:
-            tree = tree_create(author=request.user, **serializer.validated_data)
+            saved = tree_create(author=request.user, **serializer.validated_data)
         except TreeStructureError as error:  # refused by the library sync (e.g. a suspected secret)
             raise ValidationError(error.as_detail()) from None
-        return Response(self.get_serializer(tree).data, status=status.HTTP_201_CREATED)
+        return Response(self._saved_body(saved), status=status.HTTP_201_CREATED)
 
     def update(self, request, *args, **kwargs):
         with transaction.atomic():
@@ -79,10 +80,14 @@ class TreeViewSet(ConditionalWriteMixin, viewsets.ModelViewSet):
             serializer = self.get_serializer(tree, data=request.data, partial=kwargs.get("partial", False))
             serializer.is_valid(raise_exception=True)
             try:
-                tree = tree_update(tree=tree, user=request.user, **serializer.validated_data)
+                saved = tree_update(tree=tree, user=request.user, **serializer.validated_data)
             except TreeStructureError as error:  # refused by the library sync (e.g. a suspected secret)
                 raise ValidationError(error.as_detail()) from None
-        return Response(self.get_serializer(tree).data)
+        return Response(self._saved_body(saved))
+
+    def _saved_body(self, saved: TreeSaved) -> dict:
+        context = {**self.get_serializer_context(), "library_sync": saved.library_sync}
+        return TreeSerializer(saved.tree, context=context).data
 
     def destroy(self, request, *args, **kwargs):
         with transaction.atomic():
@@ -207,18 +212,21 @@ class TreePublishView(_EditableTreeView):
     def post(self, request, pk):
         tree = self.get_object()
         try:
-            tree = tree_working_copy_publish(
+            saved = tree_working_copy_publish(
                 tree=tree, user=request.user, expected_version=self.expected_version()
             )
         except VersionConflict as conflict:
             return _precondition_failed(conflict)
         except TreeStructureError as error:  # not fit to publish, or refused by the library sync
             raise ValidationError(error.as_detail()) from None
+        tree = saved.tree
         tree.history_version = history_version(tree)
         # The body is the flow: its ETag is the flow's own (config.concurrency); the history's
         # version for the next working-copy write is `history_version`.
         return Response(
-            TreePublishedSerializer(tree, context={"request": request}).data,
+            TreePublishedSerializer(
+                tree, context={"request": request, "library_sync": saved.library_sync}
+            ).data,
             headers={"ETag": tree_etag_for(tree.version)},
         )
 

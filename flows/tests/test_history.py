@@ -95,7 +95,7 @@ class TestEveryPublishIsARevision:
     def test_created_published_then_republished_by_patch(self, author):
         tree = tree_create(
             author=author, name="F", tree_type="procedural", tree_structure=procedural_structure(2)
-        )
+        ).tree
         assert not tree.revisions.exists()  # a draft is not in the history
         tree_publish(tree=tree)
         structure = procedural_structure(2)

@@ -43,7 +43,7 @@ class TestRevisions:
         public_flow.name = "Renamed only"
         with django_assert_max_num_queries(11):  # 2 of them record the flow's own revision
             public_flow.save()
-        assert public_flow.last_sync_result.unchanged == 3
+        assert public_flow.library_sync.unchanged == 3
         assert StepRevision.objects.count() == 3
 
     def test_changed_republish_records_one_revision_per_changed_entry(self, public_flow):
@@ -60,7 +60,7 @@ class TestRevisions:
             node["title"] += " (changed)"
         with django_assert_max_num_queries(14):  # 2 of them record the flow's own revision
             tree.save()
-        assert StepRevision.objects.filter(number=2).count() == tree.last_sync_result.updated > 0
+        assert StepRevision.objects.filter(number=2).count() == tree.library_sync.updated > 0
 
     def test_manual_entries_get_a_revision_on_each_edit(self, author):
         api = client_for(author)
@@ -245,7 +245,7 @@ class TestImpactPreview:
 
         public_flow.tree_structure = structure
         public_flow.save()
-        result = public_flow.last_sync_result.as_dict()
+        result = public_flow.library_sync.as_dict()
         assert {key: preview[key] for key in result} == result
         assert not entry(public_flow, "s2").is_active
         assert entry(public_flow, "s1").title == "Changed title"

@@ -46,7 +46,7 @@ class TestPublish:
         tree = TreeFactory(author=author, tree_structure=procedural_structure(3))
         assert not synced(tree).exists()
         tree_publish(tree=tree)
-        assert tree.last_sync_result.created == 3
+        assert tree.library_sync.created == 3
         entries = list(synced(tree).order_by("source_node_id"))
         assert [entry.source_node_id for entry in entries] == ["s1", "s2", "s3"]
         for entry in entries:
@@ -87,7 +87,7 @@ class TestEditsWhilePublished:
         assert step.title == "A better title"
         assert (step.usage_count, step.rating_count, step.rating_avg) == (7, 1, 5.0)
         assert step.last_synced_at > first_sync
-        assert published.last_sync_result.as_dict() == {
+        assert published.library_sync.as_dict() == {
             "created": 0,
             "updated": 1,
             "unchanged": 2,
@@ -111,13 +111,13 @@ class TestEditsWhilePublished:
     def test_a_save_that_changes_nothing_synced_does_not_sync(self, published):
         published.description = "Only the description changed"
         published.save()
-        assert published.last_sync_result.created == 3  # still the publish's result
+        assert published.library_sync is None  # this save did not sync (never the last one's result)
 
     def test_a_removed_node_is_soft_deleted_and_comes_back_with_its_counts(self, published, teammate):
         use_and_rate(published, teammate)
         removed = published.tree_structure["steps"].pop(1)
         published.save()
-        assert published.last_sync_result.deactivated == 1
+        assert published.library_sync.deactivated == 1
         assert not synced(published).get(source_node_id="s1").is_active
         assert synced(published).filter(is_active=True).count() == 2
 
@@ -270,7 +270,7 @@ class TestQueryBudget:
         del tree.tree_structure["steps"][1 : step_count // 10]
         with django_assert_max_num_queries(14):  # as above, without the service's lock
             tree.save()
-        assert tree.last_sync_result.deactivated == step_count // 10 - 1
+        assert tree.library_sync.deactivated == step_count // 10 - 1
 
     def test_tree_snapshot_survives_refresh_and_deferral(self, published):
         loaded = Tree.objects.defer("tree_structure").get(pk=published.pk)

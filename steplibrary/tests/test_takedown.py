@@ -79,7 +79,7 @@ class TestTakedownSticks:
         version = taken_down.version
         flow.name = "Renamed only"
         flow.save()
-        assert flow.last_sync_result.as_dict() == {
+        assert flow.library_sync.as_dict() == {
             "created": 0,
             "updated": 0,
             "unchanged": 1,

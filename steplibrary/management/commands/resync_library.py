@@ -3,9 +3,10 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from flows.library import SyncResult
 from flows.models import Tree, TreeStatus
 from flows.tree_structure import TreeStructureError
-from steplibrary.sync import SyncResult, steps_plan_sync_from_tree, steps_sync_from_tree
+from steplibrary.sync import steps_plan_sync_from_tree, steps_sync_from_tree
 
 
 class Command(BaseCommand):

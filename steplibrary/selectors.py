@@ -6,9 +6,12 @@ from django.db.models import Case, Exists, F, OuterRef, Subquery, TextField, Whe
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 
+from flows.models import Tree
 from flows.selectors import flow_name_if_visible
-from steplibrary.merge import MergeField, merge_fields
+from steplibrary.diff import diff_versions
+from steplibrary.merge import MergeField, conflicts_of, merge_fields
 from steplibrary.models import LibraryStep, StepRating, StepRevision, version_of
+from steplibrary.usage import trees_using_steps
 
 
 def steps_for_display(*, user):
@@ -119,3 +122,86 @@ def section_labels(*, user) -> list[str]:
         .distinct()[:MAX_SECTIONS]
     )
     return list(labels)
+
+
+class RevisionHidden(LookupError):
+    """A revision that does not exist, or was recorded while the entry was hidden from the reader."""
+
+
+class RevisionsNotAdjacent(ValueError):
+    """Two revisions with one between them that the reader may not see."""
+
+
+@dataclass(frozen=True)
+class RevisionDiff:
+    older: int | None  # None: the diff is from nothing (shows `newer` whole)
+    newer: int
+    changes: dict
+
+
+def step_revision_diff(*, step: LibraryStep, user, older: int | None, newer: int | None) -> RevisionDiff:
+    """Field-by-field changes between two revisions of `step` that `user` may see: by default
+    the latest against the one before it (from nothing when that one is hidden). Never across a
+    revision recorded while the entry was hidden from `user`: RevisionsNotAdjacent; a hidden
+    or missing revision: RevisionHidden."""
+    visible = set(StepRevision.objects.filter(step=step).visible_to(user).values_list("number", flat=True))
+    newer = newer if newer is not None else max(visible, default=0)
+    if older is None:
+        older = newer - 1 if newer - 1 in visible else 0
+    if newer not in visible or (older and older not in visible):
+        raise RevisionHidden
+    low, high = sorted((older, newer))
+    hidden_between = StepRevision.objects.filter(step=step, number__gt=low, number__lt=high).exclude(
+        number__in=visible
+    )
+    if older and hidden_between.exists():
+        raise RevisionsNotAdjacent
+    revisions = {revision.number: revision for revision in step.revisions.filter(number__in={older, newer})}
+    changes = diff_versions(version_of(revisions[older]) if older else None, version_of(revisions[newer]))
+    return RevisionDiff(older=older or None, newer=newer, changes=changes)
+
+
+def fork_upstream_report(*, fork: LibraryStep, user) -> dict:
+    """The body of a fork's `upstream` answer: the three-way comparison with its source, or,
+    when the source is retired or hidden from `user`, just that."""
+    upstream = fork_upstream(fork=fork, user=user)
+    changed, _ = upstream_flags(fork)
+    report = {
+        "source": fork.forked_from_id,
+        "forked_from_revision": fork.forked_from_revision,
+        "base_revision": None,
+        "source_revision": None,
+        "upstream_changed": changed and upstream is not None,
+        "source_retired": upstream is None,
+        "changes": {},
+        "merge": [],
+        "conflicts": [],
+    }
+    if upstream is not None:
+        report.update(
+            base_revision=upstream.base_revision,
+            source_revision=upstream.source_revision,
+            changes=diff_versions(upstream.base, version_of(upstream.source)),
+            merge=[field.as_dict() for field in upstream.fields],
+            conflicts=conflicts_of(upstream.fields),
+        )
+    return report
+
+
+@dataclass(frozen=True)
+class StepUsage:
+    usage_count: int
+    flows: list  # flows using the entry that the reader may open
+    forks: list[LibraryStep]  # its forks the reader may see, newest first
+
+
+def step_usage(*, step: LibraryStep, user) -> StepUsage:
+    """Flows that use `step` and its forks, as far as `user` may see them."""
+    flows = trees_using_steps([step.pk], trees=Tree.objects.visible_to(user)).get(step.pk, [])
+    forks = (
+        LibraryStep.objects.visible_to(user)
+        .filter(forked_from=step)
+        .select_related("created_by")
+        .order_by("-created_at")
+    )
+    return StepUsage(usage_count=step.usage_count, flows=list(flows), forks=list(forks))

@@ -250,6 +250,50 @@ class UpdateSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class RevisionDiffSerializer(serializers.Serializer):
+    """selectors.RevisionDiff: `from` null when the diff is from nothing."""
+
+    changes = serializers.DictField(help_text="Per changed field: {from, to}; content per key.")
+
+    def get_fields(self):
+        # `from` is a Python keyword: these two are declared here rather than as attributes.
+        fields = super().get_fields()
+        fields["from"] = serializers.IntegerField(source="older", allow_null=True)
+        fields["to"] = serializers.IntegerField(source="newer")
+        return fields
+
+
+class UsageFlowSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+
+
+class UsageForkSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    title = serializers.CharField()
+    created_by_username = serializers.CharField(source="created_by.username", default=None, allow_null=True)
+
+
+class StepUsageSerializer(serializers.Serializer):
+    """selectors.StepUsage: where an entry is used, as far as the reader may see."""
+
+    usage_count = serializers.IntegerField()
+    flow_count = serializers.SerializerMethodField()
+    fork_count = serializers.SerializerMethodField()
+    flows = UsageFlowSerializer(many=True)
+    forks = UsageForkSerializer(many=True)
+
+    def get_flow_count(self, usage) -> int:
+        return len(usage.flows)
+
+    def get_fork_count(self, usage) -> int:
+        return len(usage.forks)
+
+
+class MarkedReadSerializer(serializers.Serializer):
+    marked = serializers.IntegerField(help_text="How many updates this call marked as read.")
+
+
 class MarkReadSerializer(serializers.Serializer):
     ids = serializers.ListField(
         child=StrictIntegerField(min_value=1, max_value=2**63 - 1), required=False, max_length=500

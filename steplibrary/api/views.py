@@ -31,13 +31,16 @@ from steplibrary.api.serializers import (
     DuplicateSourceSerializer,
     ForkSerializer,
     LibraryStepSerializer,
+    MarkedReadSerializer,
     MarkReadSerializer,
     MergeConflictSerializer,
     RateSerializer,
     RevisionDiffQuerySerializer,
+    RevisionDiffSerializer,
     SecretAllowanceSerializer,
     StepRevisionSerializer,
     StepSecretAllowRequestSerializer,
+    StepUsageSerializer,
     TakedownSerializer,
     TreePreviewSerializer,
     TreeSecretAllowRequestSerializer,
@@ -45,12 +48,20 @@ from steplibrary.api.serializers import (
     UpstreamAcceptSerializer,
     UpstreamSerializer,
 )
-from steplibrary.diff import diff_versions
 from steplibrary.filtersets import LibraryStepFilterSet
-from steplibrary.merge import MergeConflict, SourceRetired, conflicts_of
-from steplibrary.models import LibraryStep, SecretAllowance, StepRevision, Update, version_of
+from steplibrary.merge import MergeConflict, SourceRetired
+from steplibrary.models import LibraryStep, SecretAllowance, StepRevision, Update
 from steplibrary.secret_checks import SecretFindingsError
-from steplibrary.selectors import duplicates_for_display, fork_upstream, steps_for_display, upstream_flags
+from steplibrary.selectors import (
+    RevisionHidden,
+    RevisionsNotAdjacent,
+    duplicates_for_display,
+    fork_upstream_report,
+    step_revision_diff,
+    step_usage,
+    steps_for_display,
+    upstream_flags,
+)
 from steplibrary.services import (
     NoSuchFinding,
     step_create,
@@ -67,7 +78,6 @@ from steplibrary.services import (
 )
 from steplibrary.sync import steps_preview_sync
 from steplibrary.updates import updates_for, updates_mark_read
-from steplibrary.usage import trees_using_steps
 
 _WRITE_ERRORS = {400: None, 403: None, 404: None, 412: PRECONDITION_FAILED_RESPONSE, 429: None}
 RETIRED = "The source was retired; there is nothing to take."
@@ -209,7 +219,7 @@ class LibraryStepViewSet(ConditionalWriteMixin, viewsets.ModelViewSet):
             OpenApiParameter("from", int, description="older revision (default: the one before `to`)"),
             OpenApiParameter("to", int, description="newer revision (default: the latest)"),
         ],
-        responses={200: OpenApiTypes.OBJECT},
+        responses={200: RevisionDiffSerializer, 400: ErrorSerializer, 404: ErrorSerializer},
     )
     @action(detail=True, methods=["get"], url_path="revisions/diff")
     def revisions_diff(self, request, pk=None):
@@ -227,31 +237,25 @@ class LibraryStepViewSet(ConditionalWriteMixin, viewsets.ModelViewSet):
             }
         )
         query.is_valid(raise_exception=True)
-        visible = set(
-            StepRevision.objects.filter(step=step).visible_to(request.user).values_list("number", flat=True)
-        )
-        newer = query.validated_data.get("newer", max(visible, default=0))
-        # By default the previous revision; from nothing when that one is hidden from the caller.
-        older = query.validated_data.get("older", newer - 1 if newer - 1 in visible else 0)
-        if newer not in visible or (older and older not in visible):
-            raise NotFound("No such revision (or it was recorded while this entry was hidden from you).")
-        # A diff from nothing shows only `to`; between two revisions, none may be hidden.
-        low, high = sorted((older, newer))
-        hidden_between = StepRevision.objects.filter(step=step, number__gt=low, number__lt=high).exclude(
-            number__in=visible
-        )
-        if older and hidden_between.exists():
+        try:
+            diff = step_revision_diff(
+                step=step,
+                user=request.user,
+                older=query.validated_data.get("older"),
+                newer=query.validated_data.get("newer"),
+            )
+        except RevisionHidden:
+            raise NotFound(
+                "No such revision (or it was recorded while this entry was hidden from you)."
+            ) from None
+        except RevisionsNotAdjacent:
             raise ValidationError(
                 {
                     "detail": "These revisions are not next to each other in the history you may see: "
                     "compare revisions with no hidden revision between them."
                 }
-            )
-        revisions = {
-            revision.number: revision for revision in step.revisions.filter(number__in={older, newer})
-        }
-        changes = diff_versions(version_of(revisions[older]) if older else None, version_of(revisions[newer]))
-        return Response({"from": older or None, "to": newer, "changes": changes})
+            ) from None
+        return Response(RevisionDiffSerializer(diff).data)
 
     @extend_schema(
         parameters=[STEP_ID, REVISION_NUMBER, IF_MATCH_PARAMETER],
@@ -295,28 +299,7 @@ class LibraryStepViewSet(ConditionalWriteMixin, viewsets.ModelViewSet):
         source revision it was taken from, mine = the fork now, theirs = the source now). A
         source that is retired or that the caller can no longer see shows as retired."""
         fork = self._fork_or_400()
-        upstream = fork_upstream(fork=fork, user=request.user)
-        changed, _ = upstream_flags(fork)
-        body = {
-            "source": str(fork.forked_from_id),
-            "forked_from_revision": fork.forked_from_revision,
-            "base_revision": None,
-            "source_revision": None,
-            "upstream_changed": changed and upstream is not None,
-            "source_retired": upstream is None,
-            "changes": {},
-            "merge": [],
-            "conflicts": [],
-        }
-        if upstream is not None:
-            body.update(
-                base_revision=upstream.base_revision,
-                source_revision=upstream.source_revision,
-                changes=diff_versions(upstream.base, version_of(upstream.source)),
-                merge=[field.as_dict() for field in upstream.fields],
-                conflicts=conflicts_of(upstream.fields),
-            )
-        return Response(body)
+        return Response(UpstreamSerializer(fork_upstream_report(fork=fork, user=request.user)).data)
 
     @extend_schema(
         parameters=[STEP_ID, IF_MATCH_PARAMETER],
@@ -404,6 +387,7 @@ class LibraryStepViewSet(ConditionalWriteMixin, viewsets.ModelViewSet):
             request,
             lambda **body: step_secret_allow(step=step, user=request.user, **body),
             StepSecretAllowRequestSerializer,
+            StepUsageSerializer,
         )
 
     @extend_schema(parameters=[STEP_ID], responses={200: DuplicateSourceSerializer(many=True)})
@@ -416,34 +400,11 @@ class LibraryStepViewSet(ConditionalWriteMixin, viewsets.ModelViewSet):
         copies = duplicates_for_display(step=step, user=request.user)
         return Response(DuplicateSourceSerializer(copies, many=True).data)
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(responses={200: StepUsageSerializer})
     @action(detail=True, methods=["get"])
     def usage(self, request, pk=None):
         """Flows that use this entry and its forks, as far as the caller may see them."""
-        step = self.get_object()
-        flows = trees_using_steps([step.pk], trees=Tree.objects.visible_to(request.user)).get(step.pk, [])
-        forks = (
-            LibraryStep.objects.visible_to(request.user)
-            .filter(forked_from=step)
-            .select_related("created_by")
-            .order_by("-created_at")
-        )
-        return Response(
-            {
-                "usage_count": step.usage_count,
-                "flow_count": len(flows),
-                "fork_count": len(forks),
-                "flows": [{"id": str(tree.pk), "name": tree.name} for tree in flows],
-                "forks": [
-                    {
-                        "id": str(fork.pk),
-                        "title": fork.title,
-                        "created_by_username": fork.created_by.username if fork.created_by else None,
-                    }
-                    for fork in forks
-                ],
-            }
-        )
+        return Response(StepUsageSerializer(step_usage(step=self.get_object(), user=request.user)).data)
 
 
 def _structure_errors_beside(tree: Tree, data, errors: dict) -> dict:
@@ -570,7 +531,7 @@ class UpdateViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         return updates_for(self.request.user).order_by("-created_at", "-id")
 
-    @extend_schema(request=MarkReadSerializer, responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(request=MarkReadSerializer, responses={200: MarkedReadSerializer})
     @action(detail=False, methods=["post"])
     def read(self, request):
         """Marks the given updates (or all) as read."""
@@ -579,4 +540,4 @@ class UpdateViewSet(viewsets.ReadOnlyModelViewSet):
         ids = body.validated_data.get("ids")
         if ids is None:
             ids = list(self.get_queryset().filter(read_at__isnull=True).values_list("pk", flat=True))
-        return Response({"marked": updates_mark_read(user=request.user, ids=ids)})
+        return Response(MarkedReadSerializer({"marked": updates_mark_read(user=request.user, ids=ids)}).data)

@@ -10,7 +10,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 
 from flows.models import Tree, TreeStatus
-from flows.services import tree_archive, tree_publish, tree_set_active, tree_update
+from flows.services import tree_archive, tree_delete, tree_publish, tree_set_active, tree_update
 from flows.tree_structure import TreeStructureError, parse_tree_structure
 
 
@@ -107,6 +107,15 @@ class TreeAdmin(admin.ModelAdmin):
         # Only the fields this form changed, applied to the locked, current row: whatever
         # someone else saved meanwhile in the fields left alone here is not written back.
         tree_update(tree=obj, **{name: form.cleaned_data[name] for name in form.changed_data})
+
+    # Deletions go through the service: the row is locked first, and the flow's library entries
+    # are retired before the deletion (steplibrary's pre_delete receiver).
+    def delete_model(self, request, obj):
+        tree_delete(tree=obj)
+
+    def delete_queryset(self, request, queryset):
+        for tree in queryset:
+            tree_delete(tree=tree)
 
     @admin.action(description="Publish selected flows (syncs their steps)", permissions=["change"])
     def publish(self, request, queryset):

@@ -107,6 +107,7 @@ def tree_update(*, tree: Tree, user=None, conflict_overwrite: bool = False, **fi
 
 
 @transaction.atomic
+@transaction.atomic
 def tree_delete(*, tree: Tree) -> None:
     """Deletes `tree`; its synced entries are retired first (steplibrary's pre_delete receiver)."""
     _lock(tree).delete()

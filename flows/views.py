@@ -3,6 +3,7 @@
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -22,9 +23,15 @@ def flow_list(request, form: TreeCreateForm | None = None):
     filterset = TreeFilterSet(request.GET, queryset=trees.order_by("-updated_at", "id"))
     page = Paginator(filterset.qs, 25).get_page(request.GET.get("page"))
     page_ids = [tree.pk for tree in page.object_list]
-    editable = set(
-        Tree.objects.editable_by(request.user).filter(pk__in=page_ids).values_list("pk", flat=True)
+    # The flows this user may change, with their run count (a deletion takes the runs along).
+    editable = dict(
+        Tree.objects.editable_by(request.user)
+        .filter(pk__in=page_ids)
+        .annotate(run_count=Count("sessions"))
+        .values_list("pk", "run_count")
     )
+    for tree in page.object_list:
+        tree.run_count = editable.get(tree.pk, 0)
     return render(
         request,
         "flows/flow_list.html",
@@ -67,7 +74,13 @@ def flow_edit(request, tree_id):
     return render(
         request,
         "flows/flow_edit.html",
-        {"nav": "flows", "tree": tree, "tree_data": data, "editor_state": editor_state},
+        {
+            "nav": "flows",
+            "tree": tree,
+            "tree_data": data,
+            "editor_state": editor_state,
+            "run_count": tree.sessions.count(),
+        },
     )
 
 

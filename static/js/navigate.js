@@ -2,7 +2,7 @@
 // Ad-hoc steps from the library join the current run (they do not change the flow).
 import { api, commandBlock, el, readJson } from "./api.js";
 import { pickFromLibrary } from "./library-picker.js";
-import { declaredVariables, storeSecrets, variableField } from "./variables.js";
+import { declaredVariables, fieldName, storeSecrets, variableField } from "./variables.js";
 
 const tree = readJson("tree-data");
 const stepwise = tree.tree_type !== "troubleshooting";
@@ -162,7 +162,7 @@ if (startDialog) {
     const values = {};
     const secrets = {};
     for (const variable of variables) {
-      const value = form.get(variable.name) ?? "";
+      const value = form.get(fieldName(variable)) ?? "";
       if (variable.kind === "secret") secrets[variable.name] = value;
       else if (value !== "") values[variable.name] = value;
     }

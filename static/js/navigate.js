@@ -1,8 +1,8 @@
 // Walk a flow: check off procedural steps, or answer a troubleshooting tree's questions.
 // Ad-hoc steps from the library join the current run (they do not change the flow).
-import { api, commandBlock, el, readJson } from "./api.js";
+import { api, el, readJson } from "./api.js";
 import { pickFromLibrary } from "./library-picker.js";
-import { declaredVariables, fieldName, storeSecrets, variableField } from "./variables.js";
+import { declaredVariables, fieldName, placeholderCommandBlock, storeSecrets, variableField } from "./variables.js";
 
 const tree = readJson("tree-data");
 const stepwise = tree.tree_type !== "troubleshooting";
@@ -31,7 +31,7 @@ function stepDetails(node) {
   return [
     node.description ? el("p", { class: "prewrap" }, node.description) : null,
     node.expected_outcome ? el("p", { class: "expected" }, el("strong", {}, "Expected: "), node.expected_outcome) : null,
-    ...commandsOf(node).map(commandBlock),
+    ...commandsOf(node).map(placeholderCommandBlock),
   ];
 }
 

@@ -41,6 +41,7 @@ def test_undeclared_placeholders_are_listed_and_declared_in_one_click(open_sessi
     panel.get_by_label("Choices (comma-separated)").fill("nginx, postgres")
     panel.get_by_label("Default").nth(1).fill("nginx")
     panel.locator("#var-1-required").check()
+    alice.screenshot("editor-variables")
     page.get_by_role("button", name="Save changes").click()
     expect(page.locator(".toast")).to_have_text("Changes saved, not yet published.")
 

@@ -83,6 +83,7 @@ def test_a_run_is_saved_shared_resumed_and_finished(open_session, author, teamma
     assert SECRET not in page.content()
     step_card(page, "Step 1").get_by_role("button", name="Copy command Connect").click()
     assert page.evaluate("window.copiedText") == filled
+    alice.screenshot("run-variables")
 
     # Tick, fail with a note, insert an ad-hoc step.
     page.get_by_role("button", name="Done: Step 1").click()

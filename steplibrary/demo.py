@@ -127,16 +127,44 @@ DB_MAINTENANCE = {
             "id": "dump",
             "type": "procedure_step",
             "title": "Take a logical backup",
-            "commands": [{"language": "bash", "code": "pg_dump -Fc app > app.dump", "label": "Dump"}],
+            "commands": [
+                {
+                    "language": "bash",
+                    "code": "pg_dump -h {{db_host}} -U {{db_user}} -Fc {{database}} > {{database}}.dump",
+                    "label": "Dump",
+                }
+            ],
         },
         {"id": "vacuum-section", "type": "section_header", "title": "Vacuum"},
         {
             "id": "vacuum",
             "type": "procedure_step",
             "title": "Vacuum and analyze",
-            "commands": "psql -c 'VACUUM (ANALYZE, VERBOSE);'",
+            "commands": (
+                "PGPASSWORD={{db_password}} psql -h {{db_host}} -d {{database}} "
+                "-c 'VACUUM (ANALYZE, VERBOSE);'"
+            ),
         },
-    ]
+    ],
+    # Prompted when a run starts; the password stays in the browser.
+    "variables": [
+        {
+            "name": "db_host",
+            "label": "Database host",
+            "kind": "hostname",
+            "required": True,
+            "default": "db-1",
+        },
+        {
+            "name": "database",
+            "label": "Database",
+            "kind": "choice",
+            "choices": ["app", "reports"],
+            "default": "app",
+        },
+        {"name": "db_user", "label": "User", "kind": "text", "default": "postgres"},
+        {"name": "db_password", "label": "Password", "kind": "secret"},
+    ],
 }
 
 DEMO_FLOWS = [

@@ -44,13 +44,15 @@ def start(user, tree, variables):
 
 def test_values_and_defaults_are_stored_for_non_secret_variables(author):
     tree = flow_with_variables(author)
-    response = start(author, tree, {"host": "db-1.example.com", "note": "<img src=x onerror=alert(1)>"})
+    response = start(
+        author, tree, {"host": "db-1.example.com", "note": "<img src=x onerror=alert(1)> $(rm -rf /)"}
+    )
     assert response.status_code == 201, response.content
     expected = {
         "host": "db-1.example.com",
         "port": "22",
         "env": "prod",
-        "note": "<img src=x onerror=alert(1)>",
+        "note": "<img src=x onerror=alert(1)> $(rm -rf /)",
     }
     assert response.json()["variables"] == expected
     assert Session.objects.get().variables == expected

@@ -1,8 +1,8 @@
 // Walk a flow: check off procedural steps, or answer a troubleshooting tree's questions.
 // Ad-hoc steps from the library join the current run (they do not change the flow).
-import { api, commandBlock, el, readJson } from "./api.js";
+import { api, el, readJson } from "./api.js";
 import { pickFromLibrary } from "./library-picker.js";
-import { declaredVariables, storeSecrets, variableField } from "./variables.js";
+import { declaredVariables, fieldName, placeholderCommandBlock, storeSecrets, variableField } from "./variables.js";
 
 const tree = readJson("tree-data");
 const stepwise = tree.tree_type !== "troubleshooting";
@@ -31,7 +31,7 @@ function stepDetails(node) {
   return [
     node.description ? el("p", { class: "prewrap" }, node.description) : null,
     node.expected_outcome ? el("p", { class: "expected" }, el("strong", {}, "Expected: "), node.expected_outcome) : null,
-    ...commandsOf(node).map(commandBlock),
+    ...commandsOf(node).map(placeholderCommandBlock),
   ];
 }
 
@@ -162,7 +162,7 @@ if (startDialog) {
     const values = {};
     const secrets = {};
     for (const variable of variables) {
-      const value = form.get(variable.name) ?? "";
+      const value = form.get(fieldName(variable)) ?? "";
       if (variable.kind === "secret") secrets[variable.name] = value;
       else if (value !== "") values[variable.name] = value;
     }

@@ -3,7 +3,7 @@
 // polling the timeline every few seconds.
 import { ApiError, api, el, readJson, toast } from "./api.js";
 import { pickFromLibrary } from "./library-picker.js";
-import { declaredVariables, filledCommandBlock, loadSecrets, storeSecrets, variableField } from "./variables.js";
+import { declaredVariables, fieldName, filledCommandBlock, loadSecrets, storeSecrets, variableField } from "./variables.js";
 
 const POLL_MS = 2500;
 const data = readJson("session-data");
@@ -371,7 +371,7 @@ secretsForm.addEventListener("submit", (event) => {
   event.preventDefault();
   const form = new FormData(secretsForm);
   for (const variable of variables) {
-    const value = form.get(variable.name);
+    const value = form.get(fieldName(variable));
     if (variable.kind === "secret" && value) secrets[variable.name] = value;
   }
   storeSecrets(data.id, secrets);

@@ -91,9 +91,12 @@ export function placeholderCommandBlock(command) {
   return block;
 }
 
+// The form field name of a variable's input (prefixed: a variable may be called "title").
+export const fieldName = (variable) => `var-${variable.name}`;
+
 // An input for a variable's value, by kind; `id` ties it to its label.
 export function valueInput(variable, id) {
-  const common = { id, name: variable.name, required: variable.required || undefined, autocomplete: "off", spellcheck: "false" };
+  const common = { id, name: fieldName(variable), required: variable.required || undefined, autocomplete: "off", spellcheck: "false" };
   if (variable.kind === "choice") {
     return el("select", common,
       variable.required ? null : el("option", { value: "" }, "—"),

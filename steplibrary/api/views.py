@@ -64,6 +64,7 @@ from steplibrary.services import (
     step_upstream_dismiss,
     tree_secret_allow,
 )
+from steplibrary.similar import candidate_for, similar_entries
 from steplibrary.sync import steps_preview_sync
 from steplibrary.updates import updates_for, updates_mark_read
 from steplibrary.usage import trees_using_steps
@@ -470,17 +471,33 @@ class TreePreviewView(GenericAPIView):
         deactivate = options.validated_data["intent"] == "deactivate"
         author = tree.author if tree.author_id else request.user
 
+        parsed = []
+
         def refuse_invisible_links(nodes) -> None:
             errors = link_errors(nodes=nodes, author=author, already_linked=tree.linked_step_ids)
             if errors:
                 raise ValidationError({"tree_structure": errors})
+            parsed.extend(nodes)
 
         try:
             # The extraction inside validates the structure for publishing: one parse, not two.
             preview = steps_preview_sync(tree=tree, deactivate=deactivate, check_nodes=refuse_invisible_links)
         except TreeStructureError as error:
             raise ValidationError({"tree_structure": error.messages}) from None
+        preview["similar"] = _near_duplicates(request.user, tree, preview, parsed)
         return Response(preview)
+
+
+def _near_duplicates(user, tree: Tree, preview: dict, nodes) -> list[dict]:
+    """For each new or changed step: the visible entries very like it (steplibrary.similar)."""
+    wanted = {item["node_id"] for item in [*preview.get("added", []), *preview.get("changed", [])]}
+    candidates = [candidate_for(node) for node in nodes if node.id in wanted and node.is_synced]
+    found = similar_entries(user=user, tree=tree, candidates=candidates)
+    return [
+        {"node_id": candidate.node_id, "matches": found[candidate.node_id]}
+        for candidate in candidates
+        if candidate.node_id in found
+    ]
 
 
 class TreeSecretAllowanceView(GenericAPIView):

@@ -6,6 +6,7 @@ import { api, el, readJson, toast } from "./api.js";
 import { askAboutConflict } from "./editor-conflict.js";
 import { historyPanel } from "./editor-history.js";
 import { structureChanges } from "./flow-changes.js";
+import { showSimilar, similarNote, unansweredSimilar } from "./editor-similar.js";
 import { pickFromLibrary } from "./library-picker.js";
 
 const tree = readJson("tree-data");
@@ -245,6 +246,7 @@ function stepCard(node, index) {
     takedownNote(node),
     nodeErrors(node),
     nodeSecrets(node),
+    similarNote(node, similarOptions),
     body);
 }
 
@@ -365,6 +367,7 @@ function treeCard(node, parent) {
     takedownNote(node),
     nodeErrors(node),
     nodeSecrets(node),
+    similarNote(node, similarOptions),
     el("div", { class: "inline" }, typeSelect(node, parent), parent ? textField(node, "answer", "Answer leading here") : null),
     textField(node, "title", node.type === "question" ? "Question" : "Title"),
     textField(node, "description", "Description", { multiline: true }));
@@ -382,6 +385,8 @@ function renderTree() {
 }
 
 // ---- page -------------------------------------------------------------------------
+
+const similarOptions = { stepwise, onChange: () => { markDirty(); render(); }, onRender: () => render() };
 
 function render() {
   root.replaceChildren(...[stepwise ? renderSteps() : renderTree()].flat());
@@ -669,7 +674,13 @@ async function confirmImpact(intent, question = null) {
     document.querySelector(".node-secrets")?.scrollIntoView({ block: "center" });
     return false;
   }
+  showSimilar(intent === "publish" ? preview.similar : []);
   render();
+  const similar = unansweredSimilar();
+  if (similar && !window.confirm(`${plural(similar, "step")} look${similar === 1 ? "s" : ""} like ${similar === 1 ? "an entry" : "entries"} already in the library (marked below): insert ${similar === 1 ? "it" : "them"} instead of adding copies? Cancel to review, OK to publish as it is.`)) {
+    document.querySelector(".node-similar")?.scrollIntoView({ block: "center" });
+    return false;
+  }
   const impact = describeImpact(preview);
   if (!question && !preview.changed.length && !preview.retired.length) return true;
   return window.confirm([question || "Publish?", impact ? `${impact}.` : ""].join(" ").trim());

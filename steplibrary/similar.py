@@ -17,9 +17,10 @@ Either way only entries the reader may see, not the flow's own, one per group of
 entries (the most used), at most MAX_PER_STEP per step, for the first MAX_STEPS steps.
 """
 
+import uuid
 from dataclasses import dataclass
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models.functions import Lower, Trim
 
 from flows.models import Tree
@@ -142,3 +143,93 @@ def _similar_by_title(entries, candidates: list[Candidate]) -> list[tuple[str, d
             seen.add((candidate.node_id, key))
             found.append((candidate.node_id, _match(step_id, title, usage, rating, ratings, 1.0)))
     return found
+
+
+# ---- the staff report: similar entries across the whole library ---------------------------
+
+REPORT_PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class SimilarPair:
+    """Two active library entries very like each other (similarity 1.0: identical text)."""
+
+    first: LibraryStep
+    second: LibraryStep
+    similarity: float
+
+    @property
+    def steps(self) -> tuple[LibraryStep, LibraryStep]:
+        return self.first, self.second
+
+
+def similar_pairs_page(*, page: int, page_size: int = REPORT_PAGE_SIZE) -> tuple[list[SimilarPair], bool]:
+    """One page of pairs of active entries across the library, most similar first, and whether
+    another page follows. The same rules as for a publish (PostgreSQL: both thresholds, SQLite:
+    equal titles); identical entries (one group) count as one. A fixed number of queries: the
+    pairs, then their entries with their flows."""
+    offset = (page - 1) * page_size
+    if connection.vendor == "postgresql":
+        rows = _pairs_postgresql(offset, page_size + 1)
+    else:
+        rows = _pairs_by_title(offset, page_size + 1)
+    more, rows = len(rows) > page_size, rows[:page_size]
+    rows = [(_uuid(first), _uuid(second), float(similarity)) for first, second, similarity in rows]
+    steps = LibraryStep.objects.select_related("source_tree").in_bulk({pk for row in rows for pk in row[:2]})
+    return [SimilarPair(steps[first], steps[second], similarity) for first, second, similarity in rows], more
+
+
+def _uuid(value) -> uuid.UUID:
+    # PostgreSQL hands back UUIDs; SQLite the 32 hex digits it stores.
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(value)
+
+
+# One entry per group of identical ones (the most used), so a step published in ten flows is
+# not reported 45 times over; the groups themselves are what the library already collapses.
+_REPRESENTATIVES = """
+    SELECT DISTINCT ON (content_key) id, title, search_text, content_key, usage_count
+    FROM steplibrary_librarystep WHERE is_active
+    ORDER BY content_key, usage_count DESC, id
+"""
+
+
+def _pairs_postgresql(offset: int, limit: int) -> list[tuple]:
+    # `b` comes from the table itself, so that `%` is served by the trigram index on
+    # search_text; it must be a group's representative too, and `a.id < b.id` names each pair once.
+    sql = f"""
+        WITH e AS MATERIALIZED ({_REPRESENTATIVES})
+        SELECT a.id, b.id, similarity(a.search_text, b.search_text) AS similarity
+        FROM e AS a JOIN steplibrary_librarystep AS b
+          ON b.is_active AND a.id < b.id AND b.search_text %% a.search_text
+        WHERE b.id IN (SELECT id FROM e)
+          AND similarity(lower(a.title), lower(b.title)) >= %s
+          AND similarity(a.search_text, b.search_text) >= %s
+        ORDER BY similarity DESC, a.usage_count + b.usage_count DESC, a.id, b.id
+        LIMIT %s OFFSET %s
+    """  # noqa: S608 (no value is interpolated)
+    with transaction.atomic(), connection.cursor() as cursor:
+        # `%` then fetches from the index only what can pass the text threshold (this transaction only).
+        cursor.execute("SELECT set_config('pg_trgm.similarity_threshold', %s, true)", [str(TEXT_THRESHOLD)])
+        cursor.execute(sql, [TITLE_THRESHOLD, TEXT_THRESHOLD, limit, offset])
+        return cursor.fetchall()
+
+
+def _pairs_by_title(offset: int, limit: int) -> list[tuple]:
+    sql = """
+        WITH e AS (
+            SELECT id, title, usage_count FROM steplibrary_librarystep AS s
+            WHERE is_active AND NOT EXISTS (
+                SELECT 1 FROM steplibrary_librarystep AS better
+                WHERE better.is_active AND better.content_key = s.content_key
+                  AND (better.usage_count > s.usage_count
+                       OR (better.usage_count = s.usage_count AND better.id < s.id))
+            )
+        )
+        SELECT a.id, b.id, 1.0
+        FROM e AS a JOIN e AS b ON a.id < b.id AND lower(trim(a.title)) = lower(trim(b.title))
+        ORDER BY a.usage_count + b.usage_count DESC, a.id, b.id
+        LIMIT %s OFFSET %s
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [limit, offset])
+        return cursor.fetchall()

@@ -5,12 +5,13 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.db.models import Count, Q, QuerySet
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.html import format_html
 
 from flows.admin import tree_admin_hooks
 from flows.models import Tree
 from flows.tree_structure import TreeStructureError
+from steplibrary.admin_similar import similar_entries_report
 from steplibrary.forms import TakedownForm
 from steplibrary.models import LibraryStep, SecretAllowance, StepRating
 from steplibrary.secret_checks import (
@@ -160,6 +161,12 @@ class LibraryStepAdmin(admin.ModelAdmin):
         "updated_at",
     ]
     actions = ["deactivate", "reactivate", "resync_source_flow", "take_down", "lift_takedown"]
+    # Adds the "Similar entries" report to the changelist's tools.
+    change_list_template = "admin/steplibrary/librarystep/change_list.html"
+
+    def get_urls(self):
+        report = self.admin_site.admin_view(lambda request: similar_entries_report(request, model_admin=self))
+        return [path("similar/", report, name="steplibrary_librarystep_similar"), *super().get_urls()]
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(self.readonly_fields)

@@ -8,6 +8,7 @@ import { historyPanel } from "./editor-history.js";
 import { variablesPanel } from "./editor-variables.js";
 import { structureChanges } from "./flow-changes.js";
 import { confirmReactivation, impactDialog, plural } from "./impact-dialog.js";
+import { showSimilar, similarNote, unansweredSimilar } from "./editor-similar.js";
 import { pickFromLibrary } from "./library-picker.js";
 
 const tree = readJson("tree-data");
@@ -247,6 +248,7 @@ function stepCard(node, index) {
     takedownNote(node),
     nodeErrors(node),
     nodeSecrets(node),
+    similarNote(node, similarOptions),
     body);
 }
 
@@ -367,6 +369,7 @@ function treeCard(node, parent) {
     takedownNote(node),
     nodeErrors(node),
     nodeSecrets(node),
+    similarNote(node, similarOptions),
     el("div", { class: "inline" }, typeSelect(node, parent), parent ? textField(node, "answer", "Answer leading here") : null),
     textField(node, "title", node.type === "question" ? "Question" : "Title"),
     textField(node, "description", "Description", { multiline: true }));
@@ -384,6 +387,8 @@ function renderTree() {
 }
 
 // ---- page -------------------------------------------------------------------------
+
+const similarOptions = { stepwise, onChange: () => { markDirty(); render(); }, onRender: () => render() };
 
 function render() {
   root.replaceChildren(...[stepwise ? renderSteps() : renderTree()].flat());
@@ -651,9 +656,16 @@ async function confirmImpact(intent, question = null) {
     document.querySelector(".node-secrets")?.scrollIntoView({ block: "center" });
     return false;
   }
+  showSimilar(intent === "publish" ? preview.similar : []);
   render();
-  if (!question && !preview.changed.length && !preview.retired.length) return true;
-  return impactDialog({ preview, ...(question || {
+  const similar = intent === "publish" ? unansweredSimilar() : 0;
+  if (!question && !similar && !preview.changed.length && !preview.retired.length) return true;
+  // Steps very like existing entries are marked in the editor; the dialog says so, and
+  // Cancel leaves the author there to insert the entries instead.
+  const similarWarning = similar
+    ? `${plural(similar, "step")} look${similar === 1 ? "s" : ""} like ${similar === 1 ? "an entry" : "entries"} already in the library (marked in the editor): Cancel to insert ${similar === 1 ? "it" : "them"} instead of adding copies.`
+    : "";
+  return impactDialog({ preview, note: similarWarning, ...(question || {
     heading: `Publish “${fields.name.value}”?`,
     question: "The library changes as listed; owners of forks and authors of other flows using these steps are told.",
     confirmLabel: "Publish",

@@ -52,11 +52,12 @@ function changeDetail(item) {
 
 // Opens the dialog and resolves true when the author confirms, false otherwise.
 // `returning` lists the changed entries as coming back (a reactivation) instead of changing.
-export function impactDialog({ heading, question, confirmLabel, preview = null, danger = false, returning = false }) {
+export function impactDialog({ heading, question, confirmLabel, preview = null, danger = false, returning = false, note = "" }) {
   const dialog = el("dialog", { class: "impact-dialog", "aria-labelledby": "impact-heading" });
   const cancel = el("button", { type: "button", value: "cancel" }, "Cancel");
   const confirm = el("button", { type: "button", class: danger ? "primary danger-fill" : "primary", value: "confirm" }, confirmLabel);
   const body = [el("h2", { id: "impact-heading" }, heading), el("p", {}, question)];
+  if (note) body.push(el("p", { class: "impact-note", role: "note" }, note));
   if (preview) {
     const summary = returning ? returningSummary(preview) : describeImpact(preview);
     body.push(el("p", { class: "impact-summary" }, summary ? `${summary}.` : "The library does not change."));

@@ -76,6 +76,7 @@ from steplibrary.services import (
     step_upstream_dismiss,
     tree_secret_allow,
 )
+from steplibrary.similar import candidate_for, similar_entries
 from steplibrary.sync import steps_preview_sync
 from steplibrary.updates import updates_for, updates_mark_read
 
@@ -446,6 +447,7 @@ class TreePreviewView(GenericAPIView):
         author = tree.author if tree.author_id else request.user
 
         undeclared: list[dict] = []
+        parsed = []
 
         def refuse_invisible_links(nodes) -> None:
             errors = link_errors(nodes=nodes, author=author, already_linked=tree.linked_step_ids)
@@ -453,13 +455,27 @@ class TreePreviewView(GenericAPIView):
                 raise ValidationError({"tree_structure": errors})
             # Listed for the author, never refused: braces in commands may be meant literally.
             undeclared.extend(undeclared_placeholders(tree.tree_structure, nodes))
+            parsed.extend(nodes)
 
         try:
             # The extraction inside validates the structure for publishing: one parse, not two.
             preview = steps_preview_sync(tree=tree, deactivate=deactivate, check_nodes=refuse_invisible_links)
         except TreeStructureError as error:
             raise ValidationError({"tree_structure": error.messages}) from None
+        preview["similar"] = _near_duplicates(request.user, tree, preview, parsed)
         return Response({**preview, "undeclared_variables": undeclared})
+
+
+def _near_duplicates(user, tree: Tree, preview: dict, nodes) -> list[dict]:
+    """For each new or changed step: the visible entries very like it (steplibrary.similar)."""
+    wanted = {item["node_id"] for item in [*preview.get("added", []), *preview.get("changed", [])]}
+    candidates = [candidate_for(node) for node in nodes if node.id in wanted and node.is_synced]
+    found = similar_entries(user=user, tree=tree, candidates=candidates)
+    return [
+        {"node_id": candidate.node_id, "matches": found[candidate.node_id]}
+        for candidate in candidates
+        if candidate.node_id in found
+    ]
 
 
 class TreeSecretAllowanceView(GenericAPIView):

@@ -267,3 +267,57 @@ class TestTreeActions:
         tree.refresh_from_db()
         assert tree.tree_structure == procedural_structure()
         assert Tree.objects.count() == 1
+
+
+def similar_step(author, title: str, host: str, **fields) -> LibraryStep:
+    content = {
+        "instructions": f"Stop nginx on {host} before the change.",
+        "help_text": "nginx reports inactive",
+        "commands": [{"label": "", "command": "sudo systemctl stop nginx", "command_type": "bash"}],
+        "group_label": None,
+    }
+    return LibraryStepFactory(created_by=author, public=True, title=title, content=content, **fields)
+
+
+@pytest.mark.django_db
+class TestSimilarEntriesReport:
+    url = "admin:steplibrary_librarystep_similar"
+
+    def test_the_changelist_links_to_it(self, support_client):
+        response = support_client.get(reverse("admin:steplibrary_librarystep_changelist"))
+        assert reverse(self.url) in response.content.decode()
+
+    def test_staff_see_pairs_of_same_title_entries_and_identical_ones_count_once(
+        self, support_client, author, django_assert_max_num_queries
+    ):
+        first = similar_step(author, "Stop nginx", "web-01", usage_count=5)
+        similar_step(author, "Stop nginx", "web-01")  # identical to first: one group
+        other = similar_step(author, "stop NGINX", "web-02")
+        LibraryStepFactory(created_by=author, title="Something else")
+        with django_assert_max_num_queries(12):
+            response = support_client.get(reverse(self.url))
+        assert response.status_code == 200
+        pairs = response.context["pairs"]
+        assert [{pair.first.pk, pair.second.pk} for pair in pairs] == [{first.pk, other.pk}]
+        assert reverse("admin:steplibrary_librarystep_change", args=[other.pk]) in response.content.decode()
+
+    def test_pages_are_bounded_and_say_when_more_follow(self, support_client, author, monkeypatch):
+        from steplibrary import admin_similar
+
+        monkeypatch.setattr(admin_similar, "REPORT_PAGE_SIZE", 1)
+        for host in ("web-01", "web-02", "web-03"):
+            similar_step(author, "Stop nginx", host)
+        first = support_client.get(reverse(self.url))
+        assert len(first.context["pairs"]) == 1 and first.context["next_page"] == 2
+        last = support_client.get(reverse(self.url), {"page": 3})
+        assert len(last.context["pairs"]) == 1 and last.context["next_page"] is None
+        assert support_client.get(reverse(self.url), {"page": "nope"}).context["page"] == 1
+
+    def test_a_non_staff_user_is_sent_to_sign_in(self, client, teammate):
+        client.force_login(teammate)
+        response = client.get(reverse(self.url))
+        assert response.status_code == 302 and reverse("admin:login") in response.url
+
+    def test_staff_without_the_permission_are_refused(self, client, staff):
+        client.force_login(staff)
+        assert client.get(reverse(self.url)).status_code == 403

@@ -1,7 +1,5 @@
 """Flows: procedural and maintenance checklists and troubleshooting decision trees."""
 
-import hashlib
-import json
 import uuid
 from typing import Any
 
@@ -11,6 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Account
+from config.fastjson import fingerprint
 from config.versioning import bump_version_kwargs, read_version
 from flows.library import LIBRARY_FIELDS, LIFECYCLE_FIELDS, SyncResult
 from flows.tree_structure import linked_library_step_ids
@@ -35,8 +34,7 @@ SYNC_TRACKED_FIELDS = (*LIFECYCLE_FIELDS, *LIBRARY_FIELDS)
 def _fingerprint(value: Any) -> Any:
     """A cheap, comparable stand-in for a JSON value (guards against in-place mutation)."""
     if isinstance(value, (dict, list)):
-        encoded = json.dumps(value, sort_keys=True, separators=(",", ":")).encode()
-        return hashlib.blake2b(encoded, digest_size=16).hexdigest()
+        return fingerprint(value)
     return value
 
 
@@ -127,6 +125,7 @@ class Tree(models.Model):
         self.library_sync = None  # never the result of an earlier save
         # Fingerprinted once per save: receivers compare against it, then it becomes the saved state.
         self._state_being_saved = self._current_state()
+        kwargs = self._without_unchanged_structure(kwargs)
         if "tree_structure" not in self.get_deferred_fields() and self.has_changed("tree_structure"):
             self.linked_step_ids = linked_library_step_ids(self.tree_structure)
             update_fields = kwargs.get("update_fields")
@@ -149,6 +148,17 @@ class Tree(models.Model):
             raise
         finally:
             self._state_being_saved = None
+
+    def _without_unchanged_structure(self, kwargs: dict) -> dict:
+        """A full save of a loaded flow leaves an unchanged structure (and the ids derived
+        from it) alone: rewriting a large JSON value costs as much as the rest of a publish."""
+        if self._state.adding or kwargs.get("update_fields") is not None or kwargs.get("force_insert"):
+            return kwargs
+        if "tree_structure" in self.get_deferred_fields() or self.has_changed("tree_structure"):
+            return kwargs
+        skipped = {"id", "tree_structure", "linked_step_ids", *self.get_deferred_fields()}
+        fields = [f.name for f in self._meta.concrete_fields if f.name not in skipped]
+        return {**kwargs, "update_fields": fields}
 
     @property
     def is_live(self) -> bool:

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from config.fastjson import fast_fingerprint
 from config.text import find_bad_strings
 from flows.variables import variable_errors
 
@@ -380,12 +381,31 @@ def _parse_tree(structure: dict, require_titles: bool, errors: _Collector) -> li
     return nodes
 
 
+# The last structure parsed in this process: a publish validates its structure once (the
+# API or service before the save, then the sync inside it) and the later calls find it here.
+# Keyed by a fingerprint of the content, so a structure changed in place is parsed again.
+_last_parsed: tuple[tuple[str, str], bool, list[FlowNode]] | None = None
+
+
 def parse_tree_structure(structure: Any, tree_type: str, *, require_titles: bool = False) -> list[FlowNode]:
     """Validates `structure` for a flow of `tree_type` and returns its nodes in order.
 
     `require_titles=True` applies the extra rules for publishing. Raises
     TreeStructureError (and nothing else) for any invalid input.
     """
+    global _last_parsed
+    digest = fast_fingerprint(structure) if isinstance(structure, dict) else None
+    key = (digest, tree_type) if digest is not None else None
+    cached = _last_parsed
+    if key is not None and cached is not None and cached[0] == key and (cached[1] or not require_titles):
+        return list(cached[2])
+    nodes = _parse_tree_structure(structure, tree_type, require_titles)
+    if key is not None:
+        _last_parsed = (key, require_titles, nodes)
+    return list(nodes)
+
+
+def _parse_tree_structure(structure: Any, tree_type: str, require_titles: bool) -> list[FlowNode]:
     errors = _Collector()
     if not isinstance(structure, dict):
         raise TreeStructureError([StructureError("", "the structure must be a JSON object")])

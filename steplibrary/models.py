@@ -1,7 +1,5 @@
 """The step library: reusable steps, synced from published flows or written by hand."""
 
-import hashlib
-import json
 import uuid
 from typing import Any
 
@@ -13,6 +11,7 @@ from django.db.models.functions import Upper
 from django.utils import timezone
 
 from accounts.models import Account
+from config.fastjson import fingerprint
 from config.versioning import bump_version_kwargs, read_version
 from flows.models import Tree
 from steplibrary.content_key import ContentKey
@@ -41,8 +40,7 @@ def version_of(source) -> dict[str, Any]:
 def version_hash(version: dict[str, Any]) -> str:
     """A short, stable hash of a version (`version_of`); equal hashes mean nothing changed.
     Stored as `content_hash` on entries and on revisions."""
-    encoded = json.dumps([version[name] for name in VERSIONED_FIELDS], sort_keys=True, separators=(",", ":"))
-    return hashlib.blake2b(encoded.encode(), digest_size=16).hexdigest()
+    return fingerprint([version[name] for name in VERSIONED_FIELDS])
 
 
 def content_hash(title: str, step_type: str, content: dict, visibility: str) -> str:
@@ -131,6 +129,8 @@ class LibraryStep(models.Model):
         Tree, null=True, blank=True, on_delete=models.SET_NULL, related_name="library_steps"
     )
     source_node_id = models.CharField(max_length=255, null=True, blank=True)
+    # When a publish last wrote this entry (created or changed it). A republish that leaves
+    # the entry as it was does not touch it; the flow's `published_at` says when it was last published.
     last_synced_at = models.DateTimeField(null=True, blank=True)
     forked_from = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="forks"

@@ -3,8 +3,10 @@
 Called by the signal receivers in `steplibrary.signals` (inside the tree's save
 transaction, so publishing and syncing commit together), by admin actions and by the
 `resync_library` command. A sync is a fixed number of queries for any flow size:
-lock the tree row, read the flow's current entries, one upsert, and at most one UPDATE
-retiring entries whose nodes are gone.
+lock the tree row, read the flow's current entries (hashes only), then only if something
+changed: one upsert of the created and changed entries (answering their ids), one INSERT of
+their revisions, and one UPDATE retiring the entries whose nodes are gone, by id. An
+unchanged republish writes nothing; `last_synced_at` is when a publish last wrote the entry.
 """
 
 import logging
@@ -82,10 +84,15 @@ def extract_library_entries(tree: Tree) -> list[UpsertRow]:
 
 @dataclass
 class SyncPlan:
-    """A sync worked out before writing: the counts, and which entries change or retire."""
+    """A sync worked out before writing: the counts, and which entries change or retire.
+
+    Only `writes` reach the database: an unchanged entry is not rewritten (nor its
+    `last_synced_at` moved), so republishing an unchanged flow writes nothing."""
 
     result: SyncResult
     rows: list[UpsertRow]
+    # Created and changed entries, and held ones whose content moved (it follows the flow).
+    writes: list[UpsertRow] = field(default_factory=list)
     created: list[UpsertRow] = field(default_factory=list)
     changed: dict = field(default_factory=dict)  # step id -> the row that replaces it
     content_changed: set = field(default_factory=set)  # step ids whose content hash differs
@@ -108,12 +115,16 @@ def _plan(tree: Tree, rows: list[UpsertRow]) -> SyncPlan:
         existing = current.get(row.node_id)
         if existing is None:
             plan.created.append(row)
+            plan.writes.append(row)
         elif existing[0] in held_ids:
             held += 1  # the upsert keeps it inactive; nobody is told of its changes
+            if existing[2:4] != (row.content_hash, tree.account_id):
+                plan.writes.append(row)
         elif existing[2:] == (row.content_hash, tree.account_id, True):
             unchanged += 1
         else:
             plan.changed[existing[0]] = row
+            plan.writes.append(row)
             if existing[2] != row.content_hash:
                 plan.content_changed.add(existing[0])
     wanted_ids = {row.node_id for row in rows}
@@ -157,22 +168,21 @@ def steps_sync_from_tree(*, tree: Tree) -> SyncResult:
     synced_at = timezone.now()
     using = tree._state.db or DEFAULT_DB_ALIAS
     written = upsert_synced_entries(
-        rows=plan.rows,
+        rows=plan.writes,
         tree_id=tree.pk,
         created_by_id=tree.author_id,
         account_id=tree.account_id,
         synced_at=synced_at,
         using=using,
     )
-    if result.deactivated:
-        # Every entry the upsert wrote carries this sync's timestamp; the rest are gone nodes.
-        LibraryStep.objects.using(using).synced_from(tree).filter(is_active=True).exclude(
-            last_synced_at=synced_at
-        ).update(is_active=False, updated_at=synced_at, version=F("version") + 1)
-    if result.created or result.updated:
+    if plan.retired:
+        LibraryStep.objects.using(using).filter(pk__in=plan.retired).update(
+            is_active=False, updated_at=synced_at, version=F("version") + 1
+        )
+    if written:
         revisions_record_for_sync(
             tree=tree,
-            written=[(row, written[row.node_id]) for row in plan.rows],
+            written=[(row, written[row.node_id]) for row in plan.writes],
             synced_at=synced_at,
             using=using,
         )

@@ -46,7 +46,8 @@ def test_insert_the_suggested_entry_instead_of_publishing_a_copy(open_session, a
     # The publish dialog says a step looks like an entry already in the library; Cancel.
     page.get_by_role("button", name="Publish").click()
     dialog = page.locator("dialog.impact-dialog")
-    expect(dialog.locator(".impact-note")).to_contain_text("1 step looks like an entry already in the library")
+    warning = dialog.locator(".impact-note")
+    expect(warning).to_contain_text("1 step looks like an entry already in the library")
     dialog.get_by_role("button", name="Cancel").click()
     expect(dialog).to_have_count(0)
     note = page.locator('.node-similar[data-node-id="s1"]')

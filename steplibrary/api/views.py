@@ -388,7 +388,6 @@ class LibraryStepViewSet(ConditionalWriteMixin, viewsets.ModelViewSet):
             request,
             lambda **body: step_secret_allow(step=step, user=request.user, **body),
             StepSecretAllowRequestSerializer,
-            StepUsageSerializer,
         )
 
     @extend_schema(parameters=[STEP_ID], responses={200: DuplicateSourceSerializer(many=True)})

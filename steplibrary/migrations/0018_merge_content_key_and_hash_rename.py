@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('steplibrary', '0016_library_content_key'),
-        ('steplibrary', '0017_rehash_versions_with_orjson'),
+        ("steplibrary", "0016_library_content_key"),
+        ("steplibrary", "0017_rehash_versions_with_orjson"),
     ]
 
-    operations = [
-    ]
+    operations = []

@@ -88,7 +88,7 @@ class TestQueryCounts:
         # As the first publish, plus the retire and the notices' reads (forks, flows using them).
         with django_assert_num_queries(18):
             tree_update(tree=tree, tree_structure=structure)
-        result = tree.last_sync_result
+        result = tree.library_sync
         assert result.updated == len(steps[::10]) - len(removed & {n["id"] for n in steps[::10]})
         assert result.deactivated == len(removed)
 

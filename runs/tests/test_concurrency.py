@@ -5,6 +5,7 @@ import uuid
 import pytest
 
 from accounts.tests.factories import UserFactory
+from flows.services import tree_update
 from flows.tests.factories import procedural_structure
 from runs.models import AdhocStep, Session, SessionEvent, SessionStatus
 from runs.services import session_join
@@ -91,3 +92,30 @@ def test_events_racing_a_finish_never_land_after_it(crew):
     late = SessionEvent.objects.filter(session=session, created_at__gt=finished.finished_at)
     assert not late.exists()
     assert SessionEvent.objects.filter(session=session).count() == statuses.count(201)
+
+
+def test_sessions_started_during_a_publish_are_checked_against_the_revision_they_pin(account):
+    """Half the starters send `host`, half `server`, while a publish renames the variable:
+    each session that starts holds exactly the values its own pinned declarations allow."""
+    owner = UserFactory(account=account)
+    declared = [{"name": "host", "kind": "hostname", "required": True}]
+    tree = published_flow(owner, tree_structure={**procedural_structure(2), "variables": declared})
+    renamed = {**procedural_structure(2), "variables": [{**declared[0], "name": "server"}]}
+    statuses: list[int] = []
+
+    def work(index: int, barrier) -> None:
+        barrier.wait(timeout=30)
+        if index == 0:
+            tree_update(tree=tree, tree_structure=renamed)
+            return
+        name = "host" if index % 2 else "server"
+        body = {"tree": str(tree.pk), "variables": {name: f"db-{index}"}}
+        statuses.append(client_for(owner).post("/api/sessions/", body, format="json").status_code)
+
+    assert run_in_threads(THREADS, work) == []
+    assert set(statuses) <= {201, 400}
+    sessions = list(Session.objects.all())
+    assert len(sessions) == statuses.count(201)
+    for session in sessions:
+        (pinned,) = session.structure["variables"]
+        assert list(session.variables) == [pinned["name"]]

@@ -10,6 +10,8 @@ from flows.services import tree_update
 from flows.tests.factories import procedural_structure
 from runs.models import Session
 from runs.tests.factories import client_for, published_flow, text_in_database
+from steplibrary.models import LibraryStep
+from steplibrary.services import step_fork
 from steplibrary.tests.factories import LibraryStepFactory
 
 pytestmark = pytest.mark.django_db
@@ -136,3 +138,17 @@ def test_a_secret_value_is_nowhere_in_the_database_or_the_logs_after_a_full_run(
     logged = "\n".join(record.getMessage() for record in caplog.records)
     assert "/api/sessions/" in logged  # requests were logged…
     assert SECRET not in logged and SECRET not in caplog.text  # …without the secret
+
+
+def test_library_entries_forks_and_inserts_keep_their_placeholders(author):
+    tree = flow_with_variables(author)
+    command = "ssh -p {{port}} {{host}} 'login {{token}}' {{.Names}}"
+    entry = LibraryStep.objects.get(source_tree=tree, source_node_id="s1")
+    assert entry.content["commands"][0]["command"] == command
+    fork = step_fork(step=entry, user=author)
+    assert fork.content["commands"][0]["command"] == command
+    session_id = start(author, tree, {"host": "db-1"}).json()["id"]
+    inserted = client_for(author).post(
+        f"/api/sessions/{session_id}/adhoc/", {"step": str(fork.pk)}, format="json"
+    )
+    assert inserted.json()["content"]["commands"][0]["command"] == command

@@ -164,3 +164,46 @@ class TestPasswordChangeRevokesTokens:
         assert response["Location"] == f"/admin/accounts/user/{author.pk}/change/"
         assert client_with(token).get("/api/steps/").status_code == 401
         assert AuthToken.objects.filter(user=author).count() == 0
+
+
+@pytest.mark.django_db
+class TestAuthentication:
+    def test_token_round_trip(self, author):
+        client = APIClient()
+        response = client.post(
+            "/api/auth/token/", {"username": "alice", "password": "password"}, format="json"
+        )
+        assert response.status_code == 200
+        token = response.json()["token"]
+        assert AuthToken.objects.filter(user=author).count() == 1
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+        assert client.get("/api/steps/").status_code == 200
+
+    def test_wrong_password_is_a_400(self, author):
+        response = APIClient().post(
+            "/api/auth/token/", {"username": "alice", "password": "nope"}, format="json"
+        )
+        assert response.status_code == 400
+
+    def test_anonymous_gets_401(self):
+        assert APIClient().get("/api/steps/").status_code == 401
+
+    def test_token_requests_are_throttled(self, author, settings):
+        cache.clear()
+        client = APIClient()
+        statuses = [
+            client.post(
+                "/api/auth/token/", {"username": "alice", "password": "nope"}, format="json"
+            ).status_code
+            for _ in range(25)
+        ]
+        assert statuses[0] == 400
+        assert statuses[-1] == 429
+        cache.clear()
+
+    def test_session_writes_need_csrf(self, author):
+        client = APIClient(enforce_csrf_checks=True)
+        client.force_login(author)
+        response = client.post("/api/steps/", {"title": "X", "content": {"instructions": "Y"}}, format="json")
+        assert response.status_code == 403
+        assert "CSRF" in response.json()["detail"]

@@ -1,10 +1,9 @@
-"""The step and flow API, end to end: the publish story, read-only fields, budgets, errors."""
+"""The step API, end to end: the publish story, read-only fields, budgets, errors (the flow
+API's own tests are in flows/tests/test_api.py, token sign-in in accounts/tests)."""
 
 import re
 
 import pytest
-from django.core.cache import cache
-from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from flows.models import Tree
@@ -129,78 +128,6 @@ def test_the_publish_story(api, teammate, outsider):
 
 
 @pytest.mark.django_db
-class TestTreeWrites:
-    def test_a_refused_publish_names_the_nodes_and_changes_nothing(self, api, author):
-        tree = TreeFactory(author=author, tree_structure={"steps": [{"id": "a", "type": "procedure_step"}]})
-        response = api.patch(f"/api/trees/{tree.pk}/", {"status": "published"})
-        assert response.status_code == 400
-        assert response.json() == {"tree_structure": ["steps[0].title: a title is required to publish"]}
-        tree.refresh_from_db()
-        assert tree.status == "draft"
-        assert not LibraryStep.objects.exists()
-
-    def test_structure_errors_carry_paths(self, api):
-        response = api.post(
-            "/api/trees/",
-            {
-                "name": "Bad",
-                "tree_type": "procedural",
-                "tree_structure": {"steps": [{"id": "a", "type": "procedure_step", "commands": [{}]}]},
-            },
-        )
-        assert response.status_code == 400
-        assert response.json()["tree_structure"] == ["steps[0].commands[0].code: this field is required"]
-
-    def test_nul_characters_are_refused_not_a_500(self, api):
-        structure = {"steps": [{"id": "a", "type": "procedure_step", "title": "x\u0000y"}]}
-        response = api.post(
-            "/api/trees/", {"name": "Nul", "tree_type": "procedural", "tree_structure": structure}
-        )
-        assert response.status_code == 400
-        response = api.post("/api/trees/", {"name": "a\u0000b", "tree_type": "procedural"})
-        assert response.status_code == 400
-
-    def test_deeply_nested_json_is_a_400(self, api):
-        body = (
-            '{"name": "Deep", "tree_type": "troubleshooting", "tree_structure": '
-            + "[" * 5000
-            + "]" * 5000
-            + "}"
-        )
-        response = api.post("/api/trees/", body, content_type="application/json")
-        assert response.status_code == 400
-
-    def test_account_must_be_the_users_own(self, api, author, other_account):
-        response = api.post(
-            "/api/trees/", {"name": "X", "tree_type": "procedural", "account": other_account.pk}
-        )
-        assert response.status_code == 400
-        assert "account" in response.json()
-        private = api.post("/api/trees/", {"name": "Mine alone", "tree_type": "procedural", "account": None})
-        assert private.json()["account"] is None
-        default = api.post("/api/trees/", {"name": "Team flow", "tree_type": "procedural"})
-        assert default.json()["account"] == author.account_id
-        assert default.json()["tree_structure"] == {"steps": []}
-
-    def test_author_is_the_requester_and_read_only(self, api, author, teammate):
-        response = api.post("/api/trees/", {"name": "X", "tree_type": "procedural", "author": teammate.pk})
-        assert response.json()["author"] == author.pk
-
-    def test_a_created_published_flow_syncs(self, api):
-        response = api.post(
-            "/api/trees/",
-            {
-                "name": "Live",
-                "tree_type": "procedural",
-                "status": "published",
-                "tree_structure": procedural_structure(2),
-            },
-        )
-        assert response.status_code == 201
-        assert response.json()["sync_result"]["created"] == 2
-
-
-@pytest.mark.django_db
 class TestMassAssignment:
     READ_ONLY = {
         "is_flow_synced": True,
@@ -316,49 +243,6 @@ class TestStepWrites:
 
     def test_a_page_past_the_end_is_a_404_not_a_500(self, api):
         assert api.get("/api/steps/", {"page": 99}).status_code == 404
-
-
-@pytest.mark.django_db
-class TestAuthentication:
-    def test_token_round_trip(self, author):
-        client = APIClient()
-        response = client.post(
-            "/api/auth/token/", {"username": "alice", "password": "password"}, format="json"
-        )
-        assert response.status_code == 200
-        token = response.json()["token"]
-        assert AuthToken.objects.filter(user=author).count() == 1
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
-        assert client.get("/api/steps/").status_code == 200
-
-    def test_wrong_password_is_a_400(self, author):
-        response = APIClient().post(
-            "/api/auth/token/", {"username": "alice", "password": "nope"}, format="json"
-        )
-        assert response.status_code == 400
-
-    def test_anonymous_gets_401(self):
-        assert APIClient().get("/api/steps/").status_code == 401
-
-    def test_token_requests_are_throttled(self, author, settings):
-        cache.clear()
-        client = APIClient()
-        statuses = [
-            client.post(
-                "/api/auth/token/", {"username": "alice", "password": "nope"}, format="json"
-            ).status_code
-            for _ in range(25)
-        ]
-        assert statuses[0] == 400
-        assert statuses[-1] == 429
-        cache.clear()
-
-    def test_session_writes_need_csrf(self, author):
-        client = APIClient(enforce_csrf_checks=True)
-        client.force_login(author)
-        response = client.post("/api/steps/", {"title": "X", "content": {"instructions": "Y"}}, format="json")
-        assert response.status_code == 403
-        assert "CSRF" in response.json()["detail"]
 
 
 @pytest.mark.django_db

@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from config.fields import StrictIntegerField, StrictTypesMixin
+from config.fields import StrictBooleanField, StrictCharField, StrictIntegerField, StrictTypesMixin
 from flows.links import link_errors
 from flows.models import Tree, TreeRevision, TreeStatus, TreeType
 from flows.tree_structure import TreeStructureError, empty_structure, parse_tree_structure
@@ -254,3 +254,77 @@ class TreeRevisionDiffSerializer(serializers.Serializer):
         fields = super().get_fields()
         fields["from"] = serializers.IntegerField()
         return fields
+
+
+class TreePreviewSerializer(serializers.Serializer):
+    intent = serializers.ChoiceField(choices=["publish", "deactivate"], default="publish")
+    tree_structure = serializers.JSONField(required=False)
+    is_public = StrictBooleanField(required=False)
+    name = StrictCharField(max_length=255, required=False)
+
+
+class SecretFindingSerializer(serializers.Serializer):
+    """A suspected secret: where, what kind, a masked hint and its fingerprint; never the value."""
+
+    path = serializers.CharField()
+    node_id = serializers.CharField(allow_blank=True)
+    field = serializers.CharField()
+    kind = serializers.CharField()
+    line = serializers.IntegerField()
+    masked = serializers.CharField()
+    fingerprint = serializers.CharField()
+    allowed = serializers.BooleanField()
+
+
+class PreviewAddedSerializer(serializers.Serializer):
+    node_id = serializers.CharField()
+    title = serializers.CharField(allow_blank=True)
+
+
+class PreviewImpactSerializer(serializers.Serializer):
+    """An existing entry the publish changes or retires, with who is told."""
+
+    step_id = serializers.UUIDField()
+    node_id = serializers.CharField()
+    title = serializers.CharField(allow_blank=True)
+    forks = serializers.IntegerField(help_text="Active forks of the entry (their owners are told).")
+    flows = serializers.IntegerField(help_text="Other flows using the entry (their authors are told).")
+
+
+class PreviewChangedSerializer(PreviewImpactSerializer):
+    changes = serializers.DictField(
+        allow_null=True, help_text="Field by field, as in revisions/diff; null past the first 100."
+    )
+
+
+class PreviewSimilarEntrySerializer(serializers.Serializer):
+    step_id = serializers.UUIDField()
+    title = serializers.CharField()
+    usage_count = serializers.IntegerField()
+    rating_avg = serializers.FloatField()
+    rating_count = serializers.IntegerField()
+    similarity = serializers.FloatField()
+
+
+class PreviewSimilarSerializer(serializers.Serializer):
+    node_id = serializers.CharField()
+    matches = PreviewSimilarEntrySerializer(many=True)
+
+
+class PreviewUndeclaredSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    paths = serializers.ListField(child=serializers.CharField())
+
+
+class TreePreviewResultSerializer(SyncResultSerializer):
+    """What a publish (or deactivation) would do: the counts of a sync, entry by entry."""
+
+    added = PreviewAddedSerializer(many=True)
+    changed = PreviewChangedSerializer(many=True)
+    retired = PreviewImpactSerializer(many=True)
+    secret_findings = SecretFindingSerializer(many=True)
+    diffs_truncated = serializers.BooleanField()
+    similar = PreviewSimilarSerializer(
+        many=True, help_text="Visible entries very like a new or changed step."
+    )
+    undeclared_variables = PreviewUndeclaredSerializer(many=True)

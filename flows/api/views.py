@@ -14,6 +14,8 @@ from config.throttling import WriteRateThrottle
 from flows.api.permissions import CanChangeTree
 from flows.api.serializers import (
     TreeListSerializer,
+    TreePreviewResultSerializer,
+    TreePreviewSerializer,
     TreePublishedSerializer,
     TreeRevisionDetailSerializer,
     TreeRevisionDiffQuerySerializer,
@@ -25,6 +27,8 @@ from flows.api.serializers import (
 )
 from flows.filtersets import TreeFilterSet
 from flows.history import VersionConflict, etag_for, history_version, parse_if_match, structure_changes
+from flows.library import library_preview
+from flows.links import link_errors
 from flows.models import Tree, TreeRevision, TreeWorkingCopy
 from flows.services import (
     NotPublished,
@@ -37,7 +41,8 @@ from flows.services import (
     tree_working_copy_publish,
     tree_working_copy_save,
 )
-from flows.tree_structure import TreeStructureError
+from flows.tree_structure import TreeStructureError, parse_tree_structure
+from flows.variables import undeclared_placeholders
 
 _WRITE_ERRORS = {400: None, 403: None, 404: None, 412: PRECONDITION_FAILED_RESPONSE, 429: None}
 
@@ -337,3 +342,59 @@ class TreeRevisionRestoreView(_EditableTreeView):
             return _not_published()
         copy.version = copy.revision
         return Response(WorkingCopySerializer(copy).data, headers={"ETag": etag_for(copy.revision)})
+
+
+def _structure_errors_beside(tree: Tree, data, errors: dict) -> dict:
+    """A bad name must not hide a bad structure until the next try: list both at once."""
+    structure = data.get("tree_structure") if isinstance(data, dict) else None
+    if structure is None or "tree_structure" in errors or data.get("intent") == "deactivate":
+        return {}
+    try:
+        parse_tree_structure(structure, tree.tree_type, require_titles=True)
+    except TreeStructureError as error:
+        return {"tree_structure": error.messages}
+    return {}
+
+
+class TreePreviewView(GenericAPIView):
+    """POST /api/trees/{id}/preview/: what a publish (or deactivation) would do to the library."""
+
+    serializer_class = TreePreviewSerializer
+    permission_classes = [IsAuthenticated, CanChangeTree]
+    # As costly as a publish (it parses and compares the whole flow): the write rate bounds it.
+    throttle_classes = [WriteRateThrottle]
+    queryset = Tree.objects.none()
+
+    def get_queryset(self):
+        return Tree.objects.visible_to(self.request.user)
+
+    @extend_schema(request=TreePreviewSerializer, responses={200: TreePreviewResultSerializer})
+    def post(self, request, pk):
+        tree = self.get_object()  # in memory only: nothing below saves it
+        options = self.get_serializer(data=request.data)
+        if not options.is_valid():
+            raise ValidationError(
+                {**options.errors, **_structure_errors_beside(tree, request.data, options.errors)}
+            )
+        for name in ("tree_structure", "is_public", "name"):
+            if name in options.validated_data:
+                setattr(tree, name, options.validated_data[name])
+        deactivate = options.validated_data["intent"] == "deactivate"
+        author = tree.author if tree.author_id else request.user
+
+        undeclared: list[dict] = []
+
+        def refuse_invisible_links(nodes) -> None:
+            errors = link_errors(nodes=nodes, author=author, already_linked=tree.linked_step_ids)
+            if errors:
+                raise ValidationError({"tree_structure": errors})
+            # Listed for the author, never refused: braces in commands may be meant literally.
+            undeclared.extend(undeclared_placeholders(tree.tree_structure, nodes))
+
+        try:
+            preview = library_preview(
+                tree=tree, user=request.user, deactivate=deactivate, check_nodes=refuse_invisible_links
+            )
+        except TreeStructureError as error:
+            raise ValidationError({"tree_structure": error.messages}) from None
+        return Response(TreePreviewResultSerializer({**preview, "undeclared_variables": undeclared}).data)

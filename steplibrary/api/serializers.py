@@ -5,7 +5,7 @@ import re
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from config.fields import StrictBooleanField, StrictCharField, StrictIntegerField, StrictTypesMixin
+from config.fields import StrictCharField, StrictIntegerField, StrictTypesMixin
 from steplibrary.duplicates import duplicates_of
 from steplibrary.merge import STATUS_CHOICES
 from steplibrary.models import LibraryStep, SecretAllowance, StepRevision, Update, Visibility
@@ -300,13 +300,6 @@ class MarkReadSerializer(serializers.Serializer):
     )
 
 
-class TreePreviewSerializer(serializers.Serializer):
-    intent = serializers.ChoiceField(choices=["publish", "deactivate"], default="publish")
-    tree_structure = serializers.JSONField(required=False)
-    is_public = StrictBooleanField(required=False)
-    name = StrictCharField(max_length=255, required=False)
-
-
 def _refuse_unstorable(value, path: str = "") -> None:
     """Lone surrogates and NUL pass JSON parsing but no database stores them: refuse them in
     any string of the body, keys included, naming where."""
@@ -327,19 +320,6 @@ def _refuse_unstorable(value, path: str = "") -> None:
             if "\x00" in text or any("\ud800" <= char <= "\udfff" for char in text):
                 problem = ["contains an invalid character"]
                 raise serializers.ValidationError({where or "non_field_errors": problem})
-
-
-class SecretFindingSerializer(serializers.Serializer):
-    """A suspected secret: where, what kind, a masked hint and its fingerprint; never the value."""
-
-    path = serializers.CharField()
-    node_id = serializers.CharField(allow_blank=True)
-    field = serializers.CharField()
-    kind = serializers.CharField()
-    line = serializers.IntegerField()
-    masked = serializers.CharField()
-    fingerprint = serializers.CharField()
-    allowed = serializers.BooleanField()
 
 
 class SecretAllowanceSerializer(serializers.ModelSerializer):

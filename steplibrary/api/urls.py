@@ -3,7 +3,6 @@ from rest_framework.routers import DefaultRouter
 
 from steplibrary.api.views import (
     LibraryStepViewSet,
-    TreePreviewView,
     TreeSecretAllowanceView,
     TreeTakedownsView,
     UpdateViewSet,
@@ -14,8 +13,6 @@ router.register("steps", LibraryStepViewSet, basename="step")
 router.register("updates", UpdateViewSet, basename="update")
 
 urlpatterns = [
-    # Lives here, not in flows: previewing asks the step library what a publish would do.
-    path("trees/<uuid:pk>/preview/", TreePreviewView.as_view(), name="tree-preview"),
     path(
         "trees/<uuid:pk>/secret-allowances/",
         TreeSecretAllowanceView.as_view(),

@@ -21,10 +21,8 @@ from config.concurrency import (
 from config.schema import ErrorSerializer
 from config.throttling import WriteRateThrottle
 from flows.api.permissions import CanChangeTree
-from flows.links import link_errors
 from flows.models import Tree
-from flows.tree_structure import TreeStructureError, parse_tree_structure
-from flows.variables import undeclared_placeholders
+from flows.tree_structure import TreeStructureError
 from steplibrary.api.pagination import LibraryPagination
 from steplibrary.api.permissions import CanChangeStep
 from steplibrary.api.serializers import (
@@ -42,7 +40,6 @@ from steplibrary.api.serializers import (
     StepSecretAllowRequestSerializer,
     StepUsageSerializer,
     TakedownSerializer,
-    TreePreviewSerializer,
     TreeSecretAllowRequestSerializer,
     UpdateSerializer,
     UpstreamAcceptSerializer,
@@ -76,8 +73,6 @@ from steplibrary.services import (
     step_upstream_dismiss,
     tree_secret_allow,
 )
-from steplibrary.similar import candidate_for, similar_entries
-from steplibrary.sync import steps_preview_sync
 from steplibrary.updates import updates_for, updates_mark_read
 
 _WRITE_ERRORS = {400: None, 403: None, 404: None, 412: PRECONDITION_FAILED_RESPONSE, 429: None}
@@ -405,76 +400,6 @@ class LibraryStepViewSet(ConditionalWriteMixin, viewsets.ModelViewSet):
     def usage(self, request, pk=None):
         """Flows that use this entry and its forks, as far as the caller may see them."""
         return Response(StepUsageSerializer(step_usage(step=self.get_object(), user=request.user)).data)
-
-
-def _structure_errors_beside(tree: Tree, data, errors: dict) -> dict:
-    """A bad name must not hide a bad structure until the next try: list both at once."""
-    structure = data.get("tree_structure") if isinstance(data, dict) else None
-    if structure is None or "tree_structure" in errors or data.get("intent") == "deactivate":
-        return {}
-    try:
-        parse_tree_structure(structure, tree.tree_type, require_titles=True)
-    except TreeStructureError as error:
-        return {"tree_structure": error.messages}
-    return {}
-
-
-class TreePreviewView(GenericAPIView):
-    """POST /api/trees/{id}/preview/: what a publish (or deactivation) would do to the library."""
-
-    serializer_class = TreePreviewSerializer
-    permission_classes = [IsAuthenticated, CanChangeTree]
-    # As costly as a publish (it parses and compares the whole flow): the write rate bounds it.
-    throttle_classes = [WriteRateThrottle]
-    queryset = Tree.objects.none()
-
-    def get_queryset(self):
-        return Tree.objects.visible_to(self.request.user)
-
-    @extend_schema(request=TreePreviewSerializer, responses={200: OpenApiTypes.OBJECT})
-    def post(self, request, pk):
-        tree = self.get_object()  # in memory only: nothing below saves it
-        options = self.get_serializer(data=request.data)
-        if not options.is_valid():
-            raise ValidationError(
-                {**options.errors, **_structure_errors_beside(tree, request.data, options.errors)}
-            )
-        for name in ("tree_structure", "is_public", "name"):
-            if name in options.validated_data:
-                setattr(tree, name, options.validated_data[name])
-        deactivate = options.validated_data["intent"] == "deactivate"
-        author = tree.author if tree.author_id else request.user
-
-        undeclared: list[dict] = []
-        parsed = []
-
-        def refuse_invisible_links(nodes) -> None:
-            errors = link_errors(nodes=nodes, author=author, already_linked=tree.linked_step_ids)
-            if errors:
-                raise ValidationError({"tree_structure": errors})
-            # Listed for the author, never refused: braces in commands may be meant literally.
-            undeclared.extend(undeclared_placeholders(tree.tree_structure, nodes))
-            parsed.extend(nodes)
-
-        try:
-            # The extraction inside validates the structure for publishing: one parse, not two.
-            preview = steps_preview_sync(tree=tree, deactivate=deactivate, check_nodes=refuse_invisible_links)
-        except TreeStructureError as error:
-            raise ValidationError({"tree_structure": error.messages}) from None
-        preview["similar"] = _near_duplicates(request.user, tree, preview, parsed)
-        return Response({**preview, "undeclared_variables": undeclared})
-
-
-def _near_duplicates(user, tree: Tree, preview: dict, nodes) -> list[dict]:
-    """For each new or changed step: the visible entries very like it (steplibrary.similar)."""
-    wanted = {item["node_id"] for item in [*preview.get("added", []), *preview.get("changed", [])]}
-    candidates = [candidate_for(node) for node in nodes if node.id in wanted and node.is_synced]
-    found = similar_entries(user=user, tree=tree, candidates=candidates)
-    return [
-        {"node_id": candidate.node_id, "matches": found[candidate.node_id]}
-        for candidate in candidates
-        if candidate.node_id in found
-    ]
 
 
 class TreeSecretAllowanceView(GenericAPIView):

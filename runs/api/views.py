@@ -5,7 +5,6 @@ see it can join it (`POST /api/sessions/{id}/join/`); only participants write to
 a finished session is read-only (409).
 """
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -14,6 +13,7 @@ from rest_framework.generics import get_object_or_404
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from config.schema import ErrorSerializer
 from config.throttling import WriteRateThrottle
 from flows.models import Tree
 from runs.api.serializers import (
@@ -48,16 +48,16 @@ class Conflict(APIException):
     default_code = "session_finished"
 
 
+# 400 bodies (errors by field path) are documented by config.schema for every operation.
 ERRORS = {
-    400: OpenApiResponse(OpenApiTypes.OBJECT, description="Invalid input; errors by field path."),
-    401: OpenApiResponse(OpenApiTypes.OBJECT, description="Not signed in."),
-    404: OpenApiResponse(OpenApiTypes.OBJECT, description="No such session visible to you."),
-    429: OpenApiResponse(OpenApiTypes.OBJECT, description="Too many writes; retry later."),
+    401: OpenApiResponse(ErrorSerializer, description="Not signed in."),
+    404: OpenApiResponse(ErrorSerializer, description="No such session visible to you."),
+    429: OpenApiResponse(ErrorSerializer, description="Too many writes; retry later."),
 }
 WRITE_ERRORS = {
     **ERRORS,
-    403: OpenApiResponse(OpenApiTypes.OBJECT, description="Only participants write; join first."),
-    409: OpenApiResponse(OpenApiTypes.OBJECT, description="The session is finished and read-only."),
+    403: OpenApiResponse(ErrorSerializer, description="Only participants write; join first."),
+    409: OpenApiResponse(ErrorSerializer, description="The session is finished and read-only."),
 }
 
 

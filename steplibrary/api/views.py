@@ -302,7 +302,6 @@ class LibraryStepViewSet(ConditionalWriteMixin, viewsets.ModelViewSet):
         request=UpstreamAcceptSerializer,
         responses={
             200: LibraryStepSerializer,
-            400: OpenApiTypes.OBJECT,
             403: ErrorSerializer,
             404: ErrorSerializer,
             409: MergeConflictSerializer,

@@ -124,18 +124,43 @@ def build_library(size: int, rng: random.Random) -> User:
 PARAMS = {"search": COMMON_WORD, "step_type": "action", "page_size": "50"}
 
 
+_LIMIT_COLUMNS = (
+    "s.id, s.title, s.step_type, s.content, s.visibility, s.created_by_id, s.account_id, "
+    "s.usage_count, s.rating_count, s.rating_avg, s.is_active, s.is_flow_synced, s.source_tree_id, "
+    "s.source_node_id, s.last_synced_at, s.forked_from_id, s.created_at, s.updated_at, t.name"
+)
+_LIMIT_VISIBLE = (
+    "s.is_active AND (s.visibility = 'public' OR s.created_by_id = %s "
+    "OR (s.visibility = 'team' AND s.account_id = %s)) AND s.step_type = 'action'"
+)
+# One result per group of identical entries: the most used (then best rated) copy.
+_LIMIT_GROUP = "ROW_NUMBER() OVER (PARTITION BY s.content_key ORDER BY s.usage_count DESC, s.rating_avg DESC, s.id) AS rn"
+
+
 def _limit_sql() -> str:
-    # Visibility rule, search, filter, default order and page, in one statement.
+    """Visibility rule, search, filter, grouping of duplicates, order and page in one statement:
+    on PostgreSQL ranked full-text search (relevance, then use and rating), on SQLite the
+    substring search in the default order (most used first)."""
+    if connection.vendor == "postgresql":
+        return (
+            f"SELECT * FROM (SELECT {_LIMIT_COLUMNS}, ts_rank_cd(s.search_vector, q) AS rank, {_LIMIT_GROUP} "
+            "FROM steplibrary_librarystep s LEFT JOIN flows_tree t ON t.id = s.source_tree_id, "
+            "websearch_to_tsquery('english', %s) AS q "
+            f"WHERE {_LIMIT_VISIBLE} AND s.search_vector @@ q) AS x "
+            "WHERE rn = 1 ORDER BY rank DESC, usage_count DESC, rating_avg DESC, id LIMIT 50"
+        )
     return (
-        "SELECT s.id, s.title, s.step_type, s.content, s.visibility, s.created_by_id, s.account_id, "
-        "s.usage_count, s.rating_count, s.rating_avg, s.is_active, s.is_flow_synced, s.source_tree_id, "
-        "s.source_node_id, s.last_synced_at, s.forked_from_id, s.created_at, s.updated_at, t.name "
+        f"SELECT * FROM (SELECT {_LIMIT_COLUMNS}, {_LIMIT_GROUP} "
         "FROM steplibrary_librarystep s LEFT JOIN flows_tree t ON t.id = s.source_tree_id "
-        "WHERE s.is_active AND (s.visibility = 'public' OR s.created_by_id = %s "
-        "OR (s.visibility = 'team' AND s.account_id = %s)) "
-        "AND s.search_text LIKE %s AND s.step_type = 'action' "
-        "ORDER BY s.usage_count DESC, s.id LIMIT 50"
+        f"WHERE {_LIMIT_VISIBLE} AND s.search_text LIKE %s) AS x "
+        "WHERE rn = 1 ORDER BY usage_count DESC, id LIMIT 50"
     )
+
+
+def _limit_args(user: User) -> list:
+    if connection.vendor == "postgresql":
+        return [COMMON_WORD, user.pk, user.account_id]
+    return [user.pk, user.account_id, f"%{COMMON_WORD}%"]
 
 
 def measure(user: User, repeats: int) -> dict:
@@ -149,7 +174,7 @@ def measure(user: User, repeats: int) -> dict:
     assert response.status_code == 200, response.content
     api_rows = [row["id"] for row in response.json()["results"]]
     sql = _limit_sql()
-    args = [user.pk, user.account_id, f"%{COMMON_WORD}%"]
+    args = _limit_args(user)
     with connection.cursor() as cursor:
         cursor.execute(sql, args)
         limit_rows = [str(uuid.UUID(str(row[0]))) for row in cursor.fetchall()]

@@ -402,7 +402,7 @@ class LibraryStepViewSet(ConditionalWriteMixin, viewsets.ModelViewSet):
     def usage(self, request, pk=None):
         """Flows that use this entry and its forks, as far as the caller may see them."""
         step = self.get_object()
-        flows = trees_using_steps([step.pk], trees=Tree.objects.visible_to(request.user)).get(step.pk, [])
+        flows = trees_using_steps([step.pk], user=request.user).get(step.pk, [])
         forks = (
             LibraryStep.objects.visible_to(request.user)
             .filter(forked_from=step)

@@ -12,7 +12,7 @@ from accounts.models import Account
 from config.fastjson import fingerprint
 from config.versioning import bump_version_kwargs, read_version
 from flows.library import LIBRARY_FIELDS, LIFECYCLE_FIELDS, SyncResult
-from flows.tree_structure import linked_library_step_ids
+from flows.tree_structure import library_links, linked_library_step_ids
 
 
 class TreeType(models.TextChoices):
@@ -38,6 +38,23 @@ def _fingerprint(value: Any) -> Any:
     return value
 
 
+def tree_visibility_rule(user, *, prefix: str = "") -> Q:
+    """Who may open a flow: its author, its team, and everyone for a published public flow.
+    `prefix` applies it through a relation (`tree__`). Callers handle anonymous users and
+    superusers (`Tree.objects.visible_to`)."""
+    return (
+        Q(**{f"{prefix}author": user})
+        | Q(**{f"{prefix}account__isnull": False, f"{prefix}account_id": user.account_id})
+        | Q(
+            **{
+                f"{prefix}status": TreeStatus.PUBLISHED,
+                f"{prefix}is_public": True,
+                f"{prefix}is_active": True,
+            }
+        )
+    )
+
+
 class TreeQuerySet(models.QuerySet):
     def visible_to(self, user) -> "TreeQuerySet":
         """Trees the user may open: their own, their team's, and published public ones."""
@@ -45,11 +62,7 @@ class TreeQuerySet(models.QuerySet):
             return self.none()
         if user.is_superuser:
             return self
-        return self.filter(
-            Q(author=user)
-            | Q(account__isnull=False, account_id=user.account_id)
-            | Q(status=TreeStatus.PUBLISHED, is_public=True, is_active=True)
-        )
+        return self.filter(tree_visibility_rule(user))
 
     def editable_by(self, user) -> "TreeQuerySet":
         """Trees the user may change: their own and their team's."""
@@ -126,11 +139,7 @@ class Tree(models.Model):
         # Fingerprinted once per save: receivers compare against it, then it becomes the saved state.
         self._state_being_saved = self._current_state()
         kwargs = self._without_unchanged_structure(kwargs)
-        if "tree_structure" not in self.get_deferred_fields() and self.has_changed("tree_structure"):
-            self.linked_step_ids = linked_library_step_ids(self.tree_structure)
-            update_fields = kwargs.get("update_fields")
-            if update_fields is not None:
-                kwargs["update_fields"] = {*update_fields, "linked_step_ids"}
+        kwargs, relink = self._derive_links(kwargs)
         previous_version = self.version
         bump = not self._state.adding
         if bump:
@@ -140,6 +149,8 @@ class Tree(models.Model):
             # failing sync rolls the save back: publishing and syncing commit together.
             with transaction.atomic(using=kwargs.get("using")):
                 super().save(*args, **kwargs)
+                if relink:
+                    TreeStepLink.objects.relink(tree=self, using=kwargs.get("using"))
                 if bump:
                     self.version = read_version(self, using=kwargs.get("using"))
             self._saved_state = self._state_being_saved
@@ -148,6 +159,21 @@ class Tree(models.Model):
             raise
         finally:
             self._state_being_saved = None
+
+    def _derive_links(self, kwargs: dict) -> tuple[dict, bool]:
+        """Recomputes `linked_step_ids` from a changed structure; True when the link rows
+        (TreeStepLink) must be rewritten too. A flow that links nothing, before and after,
+        has none to rewrite: most saves cost no extra statement."""
+        deferred = self.get_deferred_fields()
+        if "tree_structure" in deferred or not self.has_changed("tree_structure"):
+            return kwargs, False
+        # None when unknown (not loaded): rewrite to be sure.
+        previous = None if "linked_step_ids" in deferred else self.linked_step_ids
+        self.linked_step_ids = linked_library_step_ids(self.tree_structure)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs = {**kwargs, "update_fields": {*update_fields, "linked_step_ids"}}
+        return kwargs, previous is None or bool(previous) or bool(self.linked_step_ids)
 
     def _without_unchanged_structure(self, kwargs: dict) -> dict:
         """A full save of a loaded flow leaves an unchanged structure (and the ids derived
@@ -204,6 +230,39 @@ class Tree(models.Model):
         current = self._state_being_saved or {}
         value = current[field] if field in current else _fingerprint(getattr(self, field))
         return self._saved_state[field] != value
+
+
+class TreeStepLinkQuerySet(models.QuerySet):
+    def relink(self, *, tree: Tree, using: str | None = None) -> None:
+        """Replaces the flow's link rows with those of its structure: two set-based statements
+        over the flow's own rows (one when it links nothing now), none over other flows."""
+        links = self.using(using) if using else self
+        links.filter(tree=tree).delete()
+        wanted = library_links(tree.tree_structure)
+        links.bulk_create(
+            [TreeStepLink(tree=tree, node_id=node_id, step_id=step_id) for node_id, step_id in wanted.items()]
+        )
+
+
+class TreeStepLink(models.Model):
+    """A node of a flow inserted from a library entry (its `library_step_id`): "where is this
+    entry used" reads these by entry, at a cost that does not grow with the number of flows.
+    Kept by `Tree.save()` in the save's transaction."""
+
+    tree = models.ForeignKey(Tree, on_delete=models.CASCADE, related_name="step_links")
+    node_id = models.CharField(max_length=255)
+    # A steplibrary.LibraryStep id, not a foreign key: flows never imports the library, and a
+    # link outlives a retired entry (updates about it are filtered when made and read).
+    step_id = models.UUIDField()
+
+    objects = TreeStepLinkQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tree", "node_id"], name="tree_step_link_unique_node")]
+        indexes = [models.Index(fields=["step_id", "tree"], name="tree_step_link_step_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.tree_id} {self.node_id} -> {self.step_id}"
 
 
 class RevisionKind(models.TextChoices):

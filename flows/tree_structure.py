@@ -431,6 +431,37 @@ def _parse_tree_structure(structure: Any, tree_type: str, require_titles: bool) 
     return nodes
 
 
+def library_links(structure: Any) -> dict[str, str]:
+    """node id -> `library_step_id` for each node of a stored structure inserted from a library
+    entry (invalid parts ignored; of two nodes with one id, the first)."""
+    if not isinstance(structure, dict):
+        return {}
+    steps = structure.get("steps")
+    nodes = (
+        steps if isinstance(steps, list) else [visit.node for visit in iter_tree_nodes(structure.get("root"))]
+    )
+    links: dict[str, str] = {}
+    for node in nodes:
+        if not isinstance(node, dict) or not _is_uuid(node.get("library_step_id")):
+            continue
+        node_id = node.get("id")
+        if _storable_id(node_id) and node_id not in links:
+            links[node_id] = node["library_step_id"]
+    return links
+
+
+def _storable_id(node_id: Any) -> bool:
+    """An id a database column can hold: a non-empty string of at most MAX_ID_LENGTH, without
+    NUL or lone surrogates (which only an unvalidated save could have stored)."""
+    if not isinstance(node_id, str) or not 0 < len(node_id) <= MAX_ID_LENGTH or "\x00" in node_id:
+        return False
+    try:
+        node_id.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def linked_library_step_ids(structure: Any) -> list[str]:
     """The sorted, distinct `library_step_id`s in a stored structure (invalid parts ignored)."""
     if not isinstance(structure, dict):

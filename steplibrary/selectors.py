@@ -6,7 +6,6 @@ from django.db.models import Case, Exists, F, OuterRef, Subquery, TextField, Whe
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 
-from flows.models import Tree
 from flows.selectors import flow_name_if_visible
 from steplibrary.diff import diff_versions
 from steplibrary.merge import MergeField, conflicts_of, merge_fields
@@ -197,7 +196,7 @@ class StepUsage:
 
 def step_usage(*, step: LibraryStep, user) -> StepUsage:
     """Flows that use `step` and its forks, as far as `user` may see them."""
-    flows = trees_using_steps([step.pk], trees=Tree.objects.visible_to(user)).get(step.pk, [])
+    flows = trees_using_steps([step.pk], user=user).get(step.pk, [])
     forks = (
         LibraryStep.objects.visible_to(user)
         .filter(forked_from=step)

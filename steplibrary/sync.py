@@ -241,10 +241,7 @@ def steps_preview_sync(
         .annotate(n=Count("id"))
         .values_list("forked_from_id", "n")
     )
-    flows = {
-        step_id: len(trees)
-        for step_id, trees in trees_using_steps(touched, trees=Tree.objects.exclude(pk=tree.pk)).items()
-    }
+    flows = {step_id: len(trees) for step_id, trees in trees_using_steps(touched, exclude_tree=tree).items()}
 
     def impact(step_id) -> dict:
         step = old_versions[step_id]

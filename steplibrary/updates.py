@@ -6,11 +6,13 @@ source flow only if they may open it then.
 """
 
 from django.contrib.auth import get_user_model
+from django.db import connections, router
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from flows.models import Tree
 from flows.selectors import flow_name_if_visible
+from steplibrary.json_insert import Column, JsonInsert
 from steplibrary.models import LibraryStep, Update, UpdateKind, visibility_allows
 from steplibrary.usage import trees_using_steps
 
@@ -22,7 +24,7 @@ def _recipients(step_ids, *, tree: Tree) -> list[tuple]:
     forks = LibraryStep.objects.filter(forked_from_id__in=step_ids, is_active=True, created_by__isnull=False)
     for fork_id, source_id, owner_id in forks.values_list("id", "forked_from_id", "created_by_id"):
         found.append((source_id, owner_id, {"fork_id": fork_id}))
-    for step_id, using in trees_using_steps(step_ids, trees=Tree.objects.exclude(pk=tree.pk)).items():
+    for step_id, using in trees_using_steps(step_ids, exclude_tree=tree).items():
         found += [(step_id, other.author_id, {"tree_id": other.pk}) for other in using if other.author_id]
     return found
 
@@ -57,19 +59,48 @@ def updates_notify(*, tree: Tree, changed: dict, retired: dict) -> int:
         )
 
     notices = [
-        Update(
-            kind=UpdateKind.SOURCE_RETIRED if step_id in retired else UpdateKind.SOURCE_CHANGED,
-            source_step_id=step_id,
-            user_id=user_id,
-            step_title=titles[step_id][:255],
-            source_tree_id=tree.pk,
-            **target,
-        )
+        {
+            "kind": UpdateKind.SOURCE_RETIRED if step_id in retired else UpdateKind.SOURCE_CHANGED,
+            "source_step_id": step_id,
+            "user_id": user_id,
+            "step_title": titles[step_id][:255],
+            "fork_id": target.get("fork_id"),
+            "tree_id": target.get("tree_id"),
+        }
         for step_id, user_id, target in found
         if may_see(step_id, user_id)
     ]
-    Update.objects.bulk_create(notices)
+    _insert_notices(notices, source_tree_id=tree.pk)
     return len(notices)
+
+
+# A publish's notices in one statement however many people are told (bulk_create would split
+# them into many on SQLite).
+_NOTICE_INSERT = JsonInsert(
+    Update,
+    (
+        Column("kind", key="kind"),
+        Column("source_step", key="source_step_id"),
+        Column("user", key="user_id"),
+        Column("step_title", key="step_title"),
+        Column("fork", key="fork_id"),
+        Column("tree", key="tree_id"),
+        Column("source_tree", constant="source_tree_id"),
+        Column("created_at", constant="created_at"),
+        Column("reason", sql="''"),
+        Column("read_at", sql="NULL"),
+    ),
+)
+
+
+def _insert_notices(notices: list[dict], *, source_tree_id) -> None:
+    if not notices:
+        return
+    connection = connections[router.db_for_write(Update)]
+    constants = {"source_tree_id": source_tree_id, "created_at": timezone.now()}
+    params = _NOTICE_INSERT.params(connection, rows=notices, constants=constants)
+    with connection.cursor() as cursor:
+        cursor.execute(_NOTICE_INSERT.sql(connection), params)
 
 
 def updates_notify_takedown(*, steps: QuerySet[LibraryStep], reason: str) -> int:

@@ -1,27 +1,31 @@
 """Where library entries are used: flows whose nodes were inserted from them (the node keeps
-`library_step_id`; the flow row keeps the list in `linked_step_ids`), and forks."""
+`library_step_id`; `flows.TreeStepLink` holds one indexed row per such node), and forks."""
 
 import uuid
 from collections import defaultdict
 
-from flows.models import Tree
+from flows.models import Tree, TreeStepLink, tree_visibility_rule
 
 
-def trees_using_steps(step_ids, *, trees=None) -> dict[uuid.UUID, list[Tree]]:
-    """For each step id, the flows (from `trees`, default all) with a node inserted from it.
+def trees_using_steps(
+    step_ids, *, exclude_tree: Tree | None = None, user=None
+) -> dict[uuid.UUID, list[Tree]]:
+    """For each step id, the flows with a node inserted from it (most recently updated first),
+    but `exclude_tree`, and only those `user` may open when a user is given.
 
-    One query over the flows that link any entry at all, reading only their short id lists.
+    One query through the link table's index on the entry: its cost follows the entries asked
+    about and the flows that use them, never the number of other flows.
     """
-    wanted = {str(step_id) for step_id in step_ids}
-    if not wanted:
+    wanted = {uuid.UUID(str(step_id)) for step_id in step_ids}
+    if not wanted or (user is not None and not user.is_authenticated):
         return {}
-    candidates = (
-        (trees if trees is not None else Tree.objects.all())
-        .exclude(linked_step_ids=[])
-        .only("id", "name", "author_id", "linked_step_ids")
-    )
-    found: dict[uuid.UUID, list[Tree]] = defaultdict(list)
-    for tree in candidates:
-        for step_id in set(tree.linked_step_ids) & wanted:
-            found[uuid.UUID(step_id)].append(tree)
-    return found
+    links = TreeStepLink.objects.filter(step_id__in=wanted)
+    if exclude_tree is not None:
+        links = links.exclude(tree_id=exclude_tree.pk)
+    if user is not None and not user.is_superuser:
+        links = links.filter(tree_visibility_rule(user, prefix="tree__"))
+    links = links.select_related("tree").only("step_id", "tree__id", "tree__name", "tree__author_id")
+    found: dict[uuid.UUID, dict] = defaultdict(dict)
+    for link in links.order_by("-tree__updated_at", "tree_id"):
+        found[link.step_id].setdefault(link.tree_id, link.tree)  # one flow may link it twice
+    return {step_id: list(trees.values()) for step_id, trees in found.items()}

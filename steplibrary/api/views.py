@@ -404,7 +404,9 @@ class LibraryStepViewSet(ConditionalWriteMixin, viewsets.ModelViewSet):
     def usage(self, request, pk=None):
         """Flows that use this entry and its forks, as far as the caller may see them."""
         step = self.get_object()
-        flows = trees_using_steps([step.pk], trees=Tree.objects.visible_to(request.user)).get(step.pk, [])
+        # Other flows: the entry's own source flow is where it lives, not a use of it.
+        others = Tree.objects.visible_to(request.user).exclude(pk=step.source_tree_id)
+        flows = trees_using_steps([step.pk], trees=others).get(step.pk, [])
         forks = (
             LibraryStep.objects.visible_to(request.user)
             .filter(forked_from=step)
@@ -415,7 +417,9 @@ class LibraryStepViewSet(ConditionalWriteMixin, viewsets.ModelViewSet):
             {
                 "usage_count": step.usage_count,
                 "flow_count": len(flows),
-                "fork_count": len(forks),
+                # Counted as the publish preview counts them: every active fork (their owners are
+                # told of changes); only the forks the caller may see are listed below.
+                "fork_count": LibraryStep.objects.filter(forked_from=step, is_active=True).count(),
                 "flows": [{"id": str(tree.pk), "name": tree.name} for tree in flows],
                 "forks": [
                     {

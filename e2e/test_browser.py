@@ -291,7 +291,7 @@ def test_source_changed_view_diff_accept(open_session, author, outsider):
     expect(page.locator(".toast")).to_have_text("Source changes taken.")
     expect(page.locator("#step-detail h2")).to_have_text("Step 1, safer")
     expect(page.locator(".upstream")).to_have_count(0)
-    expect(page.locator(".usage-line")).to_have_text("Used in 0 flows · 0 forks")
+    expect(page.locator(".usage-line")).to_have_text("In 0 other flows · 0 forks")
     expect(page.locator(".history .revisions li")).to_have_count(2)
     fork.refresh_from_db()
     assert fork.title == "Step 1, safer" and fork.forked_from_revision == 2

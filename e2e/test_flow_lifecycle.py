@@ -39,7 +39,10 @@ def test_delete_from_the_flows_list_shows_the_preview_and_names_the_flow(open_se
     expect(dialog).to_contain_text(
         "“Rotate certificates” is deleted for everyone, with its history and 1 run"
     )
-    expect(dialog.locator(".impact-retired .impact-item")).to_have_text(["Step 1 — 1 fork told", "Step 2"])
+    retired = dialog.locator(".impact-retired .impact-item")
+    expect(retired).to_have_count(2)
+    expect(retired.filter(has_text="Step 1")).to_have_text("Step 1 — 1 fork told")
+    expect(retired.filter(has_text="Step 2")).to_have_text("Step 2")
     expect(dialog.locator(".impact-summary")).to_have_text("2 steps retired; 1 fork will be told.")
     alice.screenshot("flow-delete-dialog")
     dialog.get_by_role("button", name="Cancel").click()
@@ -72,11 +75,11 @@ def test_archive_and_unarchive_from_the_flows_list(open_session, live):
     alice = open_session("alice")
     page = alice.page
     alice.goto("/flows/")
-    page.get_by_role("button", name="Archive Rotate certificates").click()
+    page.get_by_role("button", name="Archive Rotate certificates", exact=True).click()
     dialog = page.get_by_role("dialog", name="Archive “Rotate certificates”?")
     expect(dialog.locator(".impact-retired .impact-item")).to_have_count(2)
     dialog.get_by_role("button", name="Archive").click()
-    expect(page.get_by_role("button", name="Unarchive Rotate certificates")).to_be_visible()
+    expect(page.get_by_role("button", name="Unarchive Rotate certificates", exact=True)).to_be_visible()
     expect(
         page.locator(".flow-row", has_text="Rotate certificates").locator(".status-archived")
     ).to_have_text("Archived")
@@ -84,10 +87,10 @@ def test_archive_and_unarchive_from_the_flows_list(open_session, live):
     assert live.status == TreeStatus.ARCHIVED
     assert not LibraryStep.objects.filter(source_tree=live, is_active=True).exists()
 
-    page.get_by_role("button", name="Unarchive Rotate certificates").click()
+    page.get_by_role("button", name="Unarchive Rotate certificates", exact=True).click()
     page.get_by_role("dialog", name="Unarchive “Rotate certificates”?").get_by_role(
         "button", name="Unarchive"
     ).click()
-    expect(page.get_by_role("button", name="Archive Rotate certificates")).to_be_visible()
+    expect(page.get_by_role("button", name="Archive Rotate certificates", exact=True)).to_be_visible()
     live.refresh_from_db()
     assert live.status == TreeStatus.DRAFT

@@ -70,4 +70,4 @@ def test_the_library_edit_dialog_counts_the_title(open_session, author):
     page.locator("#step-detail").get_by_role("button", name="Edit").click()
     dialog = page.locator("#edit-dialog")
     dialog.get_by_label("Title").fill("e" * 250)
-    expect(dialog.locator(".limit-counter")).to_have_text("250/255")
+    expect(dialog.locator("#edit-title + .limit-counter")).to_have_text("250/255")

@@ -68,8 +68,10 @@ def long_world(author, outsider):
     return tree, session
 
 
-def assert_fits(session, path: str, width: int, name: str) -> None:
-    session.goto(path)
+def assert_fits(session, path: str | None, width: int, name: str) -> None:
+    """The page at `path` (None: the page as it is now) has no horizontal scroll."""
+    if path is not None:
+        session.goto(path)
     overflow = session.page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     session.screenshot(f"long-text-{name}-{width}")
     assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at {width}px: {widest(session.page)}"
@@ -137,3 +139,24 @@ def test_an_ellipsised_chip_shows_its_full_text_on_hover_and_focus(open_session,
     assert chip.evaluate(clipped)
     item.hover()
     assert not chip.evaluate(clipped), "hover shows the whole flow name"
+
+
+@pytest.mark.parametrize("width", [375, 1440])
+def test_a_troubleshooting_tree_with_long_text_stays_in_the_viewport(open_session, author, width):
+    from flows.tests.factories import troubleshooting_structure
+
+    structure = troubleshooting_structure()
+    root = structure["root"]
+    root["title"] = "Is-" + "v" * 252
+    root["children"][0]["answer"] = "No-" + "n" * 252
+    root["children"][0]["description"] = f"Check {URL}"
+    tree = TreeFactory(
+        author=author, troubleshooting=True, published=True, name=NAME, tree_structure=structure
+    )
+    alice = open_session("alice", width=width)
+    assert_fits(alice, f"/flows/{tree.pk}/", width, "navigate-tree")
+    alice.page.get_by_role("button", name=root["children"][0]["answer"]).click()
+    expect(alice.page.locator(".current h3")).to_have_text("Restart the VPN service")
+    assert_fits(alice, None, width, "navigate-tree-answered")
+    assert_fits(alice, f"/flows/{tree.pk}/edit/", width, "editor-tree")
+    assert_fits(alice, "/accounts/login/", width, "login")

@@ -98,7 +98,7 @@ def test_a_run_is_saved_shared_resumed_and_finished(open_session, author, teamma
     page.get_by_label("Search the library").fill("flush")
     page.locator("#picker-form").get_by_role("button", name="Search").click()
     page.locator(".picker-row", has_text="Flush DNS").get_by_role("button", name="Insert").click()
-    expect(step_card(page, "Flush DNS").locator(".chip-flow")).to_have_text("Ad-hoc")
+    expect(step_card(page, "Flush DNS").locator(".chip-adhoc")).to_have_text("Ad-hoc")
     page.get_by_role("button", name="Done: Flush DNS").click()
     expect(step_card(page, "Flush DNS").locator(".badge.outcome-done")).to_be_visible()
     assert LibraryStep.objects.get(pk=extra.pk).usage_count == 1

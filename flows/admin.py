@@ -2,12 +2,14 @@
 library adds its re-sync action, its entry count and its secret check on publish) instead of
 registering a replacement, so it does not depend on the order apps load in."""
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
+from django.forms.fields import InvalidJSONInput
 
 from flows.models import Tree, TreeStatus
 from flows.services import tree_archive, tree_delete, tree_publish, tree_set_active, tree_update
@@ -31,7 +33,23 @@ class TreeAdminHooks:
 tree_admin_hooks = TreeAdminHooks()
 
 
+class IndentedJSONField(forms.JSONField):
+    """A JSON field shown indented, so that support staff can read and edit a flow's structure."""
+
+    def prepare_value(self, value):
+        if isinstance(value, InvalidJSONInput):
+            return value
+        return json.dumps(value, indent=2, ensure_ascii=False, cls=self.encoder)
+
+
 class TreeAdminForm(forms.ModelForm):
+    tree_structure = IndentedJSONField(
+        widget=forms.Textarea(
+            attrs={"rows": 24, "cols": 100, "class": "vLargeTextField tree-structure-json"}
+        ),
+        help_text="Every problem is listed at once, each with its JSON path.",
+    )
+
     class Meta:
         model = Tree
         fields = "__all__"  # noqa: DJ007 - the admin lists its fields itself
@@ -69,7 +87,7 @@ def _run_per_tree(modeladmin, request, queryset, change, verb: str) -> None:
         except TreeStructureError as error:
             modeladmin.message_user(request, f"{tree.name}: not {verb}: {error}", messages.ERROR)
     if done:
-        modeladmin.message_user(request, f"{done} flow(s) {verb}.", messages.SUCCESS)
+        modeladmin.message_user(request, f"{done} flow{'' if done == 1 else 's'} {verb}.", messages.SUCCESS)
 
 
 @admin.register(Tree)

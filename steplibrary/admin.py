@@ -6,7 +6,7 @@ from django.contrib.admin import helpers
 from django.db.models import Count, Q, QuerySet
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from flows.admin import tree_admin_hooks
 from flows.models import Tree
@@ -24,6 +24,13 @@ from steplibrary.sync import steps_sync_from_tree
 
 # Fields a sync owns: read-only on synced entries, whose source flow is the place to change them.
 SYNC_OWNED_FIELDS = ["title", "step_type", "content", "visibility", "account", "created_by"]
+# Provenance of a fork: read-only on forks, and not shown at all on other entries.
+FORK_ONLY_FIELDS = ["forked_from_revision", "upstream_dismissed_revision"]
+
+
+def entries(count: int) -> str:
+    """ "1 entry" / "2 entries": admin messages count in words that agree."""
+    return f"{count} {'entry' if count == 1 else 'entries'}"
 
 
 class UsageFilter(admin.SimpleListFilter):
@@ -114,7 +121,7 @@ class LibraryStepAdmin(admin.ModelAdmin):
         "source_flow",
         "account",
         "usage_count",
-        "rating_avg",
+        "rating",
         "is_active",
         "is_flow_synced",
         "taken_down",
@@ -153,6 +160,12 @@ class LibraryStepAdmin(admin.ModelAdmin):
         "solution_reached_count",
         "solution_resolved_count",
         "forked_from",
+        "forked_from_revision",
+        "upstream_dismissed_revision",
+        "instructions",
+        "help_text",
+        "section",
+        "commands",
         "version",
         "taken_down_at",
         "takedown_reason",
@@ -172,9 +185,64 @@ class LibraryStepAdmin(admin.ModelAdmin):
         fields = list(self.readonly_fields)
         if obj is not None and obj.is_flow_synced:
             fields = SYNC_OWNED_FIELDS + fields
+        if obj is None or obj.forked_from_revision is None:
+            # Fork provenance means nothing on an entry that is not a fork (synced ones never are).
+            fields = [name for name in fields if name not in FORK_ONLY_FIELDS]
         if obj is not None and obj.taken_down_at is not None:
             fields.append("is_active")  # a takedown ends only through "Lift takedown"
         return fields
+
+    def get_exclude(self, request, obj=None):
+        excluded = list(super().get_exclude(request, obj) or [])
+        if obj is None or obj.forked_from_revision is None:
+            excluded += FORK_ONLY_FIELDS
+        if obj is not None and obj.is_flow_synced:
+            excluded.append("content")  # shown as readable fields below; the flow owns it
+        return excluded
+
+    def get_fields(self, request, obj=None):
+        excluded = set(self.get_exclude(request, obj))
+        return [name for name in super().get_fields(request, obj) if name not in excluded]
+
+    @admin.display(description="rating", ordering="rating_avg")
+    def rating(self, step: LibraryStep) -> str:
+        if not step.rating_count:
+            return "not rated"
+        return f"{step.rating_avg:.1f} ({step.rating_count})"
+
+    # The entry's content as a person reads it (the JSON stays editable on manual entries).
+    @admin.display(description="instructions")
+    def instructions(self, step: LibraryStep):
+        return format_html(
+            '<div class="readable-text">{}</div>', (step.content or {}).get("instructions") or "—"
+        )
+
+    @admin.display(description="help text")
+    def help_text(self, step: LibraryStep):
+        return format_html(
+            '<div class="readable-text">{}</div>', (step.content or {}).get("help_text") or "—"
+        )
+
+    @admin.display(description="section")
+    def section(self, step: LibraryStep) -> str:
+        return (step.content or {}).get("group_label") or "—"
+
+    @admin.display(description="commands")
+    def commands(self, step: LibraryStep):
+        commands = (step.content or {}).get("commands") or []
+        if not commands:
+            return "—"
+        return format_html_join(
+            "",
+            '<div class="readable-command"><strong>{}</strong><pre><code>{}</code></pre></div>',
+            (
+                (
+                    " · ".join(filter(None, [item.get("label"), item.get("command_type")])) or "Command",
+                    item.get("command", ""),
+                )
+                for item in commands
+            ),
+        )
 
     @admin.display(description="taken down", boolean=True, ordering="taken_down_at")
     def taken_down(self, step: LibraryStep) -> bool:
@@ -187,7 +255,7 @@ class LibraryStepAdmin(admin.ModelAdmin):
             count = steps_take_down(steps=queryset, reason=form.cleaned_data["reason"], user=request.user)
             self.message_user(
                 request,
-                f"{count} entries taken down; their authors and fork owners were told.",
+                f"{entries(count)} taken down; their authors and fork owners were told.",
                 messages.SUCCESS,
             )
             return None
@@ -207,7 +275,8 @@ class LibraryStepAdmin(admin.ModelAdmin):
         count = steps_lift_takedown(steps=queryset)
         self.message_user(
             request,
-            f"{count} takedowns lifted (synced entries return while their flow is live and has the step).",
+            f"Takedown lifted from {entries(count)} (synced entries return while their flow is live "
+            "and has the step).",
             messages.SUCCESS,
         )
 
@@ -221,14 +290,14 @@ class LibraryStepAdmin(admin.ModelAdmin):
     @admin.action(description="Deactivate selected entries", permissions=["change"])
     def deactivate(self, request, queryset):
         count = steps_set_active(steps=queryset, active=False)
-        self.message_user(request, f"{count} entries deactivated.", messages.SUCCESS)
+        self.message_user(request, f"{entries(count)} deactivated.", messages.SUCCESS)
 
     @admin.action(description="Reactivate selected entries", permissions=["change"])
     def reactivate(self, request, queryset):
         count = steps_set_active(steps=queryset, active=True)
         self.message_user(
             request,
-            f"{count} entries reactivated (synced entries return only while their flow is live).",
+            f"{entries(count)} reactivated (synced entries return only while their flow is live).",
             messages.SUCCESS,
         )
 

@@ -190,17 +190,28 @@ def fork_upstream_report(*, fork: LibraryStep, user) -> dict:
 @dataclass(frozen=True)
 class StepUsage:
     usage_count: int
-    flows: list  # flows using the entry that the reader may open
+    flows: list  # other flows using the entry that the reader may open
+    fork_count: int  # every active fork, as the publish preview counts them (their owners are told)
     forks: list[LibraryStep]  # its forks the reader may see, newest first
 
 
 def step_usage(*, step: LibraryStep, user) -> StepUsage:
     """Flows that use `step` and its forks, as far as `user` may see them."""
-    flows = trees_using_steps([step.pk], user=user).get(step.pk, [])
+    # Other flows: the entry's own source flow is where it lives, not a use of it.
+    flows = [
+        tree
+        for tree in trees_using_steps([step.pk], user=user).get(step.pk, [])
+        if tree.pk != step.source_tree_id
+    ]
     forks = (
         LibraryStep.objects.visible_to(user)
         .filter(forked_from=step)
         .select_related("created_by")
         .order_by("-created_at")
     )
-    return StepUsage(usage_count=step.usage_count, flows=list(flows), forks=list(forks))
+    return StepUsage(
+        usage_count=step.usage_count,
+        flows=flows,
+        fork_count=LibraryStep.objects.filter(forked_from=step, is_active=True).count(),
+        forks=list(forks),
+    )

@@ -4,12 +4,15 @@ import { renderChanges } from "./diff.js";
 import { highlight, termPattern } from "./highlight.js";
 import { toggletip } from "./toggletip.js";
 import { placeholderCommandBlock } from "./variables.js";
+import { commandsEditor } from "./entry-commands.js";
+import { forkedFromLine, revisionKind } from "./provenance.js";
 
 const MANAGED = "Managed by source flow — fork to customize.";
 const entries = new Map((readJson("library-entries") || []).map((entry) => [entry.id, entry]));
 const panel = document.getElementById("step-detail");
 const dialog = document.getElementById("edit-dialog");
 let current = null;
+let readCommands = () => [];  // the edit dialog's commands, as the API takes them
 const searchPattern = termPattern(readJson("search-terms"));
 
 function stars(entry) {
@@ -217,11 +220,11 @@ async function loadProvenance(entry, usageLine, history) {
     ]);
     if (current?.id !== entry.id) return;  // another entry was opened meanwhile
     const plural = (count, word) => `${count} ${word}${count === 1 ? "" : "s"}`;
-    usageLine.textContent = `Used in ${plural(usage.flow_count, "flow")} · ${plural(usage.fork_count, "fork")}`;
+    usageLine.textContent = `In ${plural(usage.flow_count, "other flow")} · ${plural(usage.fork_count, "fork")}`;
     const latest = revisions.length ? revisions[0].number : null;
     const items = revisions.map((revision) => el("li", {},
       `Revision ${revision.number} · ${new Date(revision.created_at).toLocaleString()}`,
-      revision.source_tree ? " · published" : " · edited",
+      ` · ${revisionKind(entry, revision)}`,
       entry.can_edit && revision.number !== latest
         ? [" ", el("button", {
           type: "button",
@@ -230,7 +233,7 @@ async function loadProvenance(entry, usageLine, history) {
           onclick: () => restore(entry, revision.number),
         }, "Restore")]
         : null));
-    history.replaceChildren(el("ol", { class: "revisions", reversed: true }, items));
+    history.replaceChildren(el("ul", { class: "revisions" }, items));
     // The API lists only revisions recorded while this user could see the entry; a gap in
     // the numbers is hidden history, and a diff across it is refused.
     if (revisions.length > 1 && revisions[1].number === revisions[0].number - 1) {
@@ -257,7 +260,7 @@ function outcomeLine(entry) {
 
 function render(entry) {
   current = entry;
-  const usageLine = el("p", { class: "muted small usage-line" }, "Used in … flows · … forks");
+  const usageLine = el("p", { class: "muted small usage-line" }, "In … other flows · … forks");
   const history = el("div", { class: "history" }, el("p", { class: "muted small" }, "Loading history…"));
   const content = entry.content || {};
   panel.replaceChildren(...[
@@ -268,6 +271,7 @@ function render(entry) {
       el("span", { class: `badge vis-${entry.visibility}` }, entry.visibility[0].toUpperCase() + entry.visibility.slice(1))),
     sourceLine(entry),
     alsoIn(entry),
+    forkedFromLine(entry),
     actions(entry),
     upstreamBanner(entry),
     el("h3", {}, "Instructions"),
@@ -276,7 +280,7 @@ function render(entry) {
     content.group_label ? el("p", {}, el("strong", {}, "Section: "), content.group_label) : null,
     (content.commands || []).length ? [el("h3", {}, "Commands"), ...content.commands.map(placeholderCommandBlock)] : null,
     el("p", { class: "muted small" },
-      `Used ${entry.usage_count}× · `,
+      `Used in ${entry.usage_count} run${entry.usage_count === 1 ? "" : "s"} · `,
       entry.rating_count ? `★ ${Number(entry.rating_avg).toFixed(1)} from ${entry.rating_count} rating${entry.rating_count === 1 ? "" : "s"}` : "Not rated yet",
       entry.created_by_username ? ` · by ${entry.created_by_username}` : ""),
     outcomeLine(entry),
@@ -334,6 +338,8 @@ function openEditor(entry) {
   form.title.value = entry.title;
   form.instructions.value = entry.content?.instructions || "";
   form.help_text.value = entry.content?.help_text || "";
+  form.group_label.value = entry.content?.group_label || "";
+  readCommands = commandsEditor(document.getElementById("edit-commands"), entry.content?.commands);
   form.visibility.value = entry.visibility;
   document.getElementById("edit-errors").hidden = true;
   dialog.showModal();
@@ -354,7 +360,12 @@ document.getElementById("edit-form").addEventListener("submit", async (event) =>
     const updated = await api("PATCH", `/api/steps/${current.id}/`, {
       title: form.title.value,
       visibility: form.visibility.value,
-      content: { instructions: form.instructions.value, help_text: form.help_text.value || null },
+      content: {
+        instructions: form.instructions.value,
+        help_text: form.help_text.value || null,
+        group_label: form.group_label.value || null,
+        commands: readCommands(),
+      },
     });
     entries.set(updated.id, updated);
     render(updated);
@@ -371,6 +382,21 @@ document.querySelectorAll(".step-item").forEach((item) => {
   item.addEventListener("click", () => select(item.dataset.stepId, true));
   highlight(item.querySelector(".step-title"), searchPattern);
 });
+// An entry that is not on this page (a fork's source, say) is fetched by its id.
+async function openFromHash() {
+  const id = window.location.hash.slice(1);
+  if (!id || current?.id === id) return;
+  if (!entries.has(id)) {
+    try {
+      entries.set(id, await api("GET", `/api/steps/${id}/`));
+    } catch {
+      return;
+    }
+  }
+  select(id, true);
+}
+window.addEventListener("hashchange", openFromHash);
 const initial = window.location.hash.slice(1);
-if (entries.has(initial)) select(initial);
+if (initial && !entries.has(initial)) openFromHash();
+else if (entries.has(initial)) select(initial);
 else if (entries.size && window.matchMedia("(min-width: 900px)").matches) select(entries.keys().next().value);

@@ -61,7 +61,7 @@ function renderChecklist() {
     });
     return el("li", { class: `run-step card ${checklist.done.has(node.id) ? "done" : ""}` },
       el("div", { class: "check" }, checkbox, el("label", { for: id }, node.title || "Untitled step"),
-        node.adhoc ? el("span", { class: "badge chip-flow" }, "Ad-hoc") : null),
+        node.adhoc ? el("span", { class: "badge chip-adhoc" }, "Ad-hoc") : null),
       stepDetails(node));
   })));
 }
@@ -178,3 +178,12 @@ if (startDialog) {
 }
 
 render();
+
+// This walk-through lives in the page only (Start run saves one): a reload would lose its
+// ticks, answers and ad-hoc steps, so the browser asks first.
+window.addEventListener("beforeunload", (event) => {
+  const adhocSteps = checklist.steps.some((node) => node.adhoc);
+  if (!checklist.done.size && !walk.path.length && !walk.adhoc.length && !adhocSteps) return;
+  event.preventDefault();
+  event.returnValue = "";
+});

@@ -78,7 +78,19 @@ const writable = () => state.status === "running" && state.isParticipant;
 
 // ---- writes --------------------------------------------------------------------
 
-async function postEvent(nodeId, outcome, extra = {}) {
+// Events on their way to the server: a reload now would lose them (see beforeunload below).
+let pendingWrites = 0;
+
+async function postEvent(...args) {
+  pendingWrites += 1;
+  try {
+    return await sendEvent(...args);
+  } finally {
+    pendingWrites -= 1;
+  }
+}
+
+async function sendEvent(nodeId, outcome, extra = {}) {
   const body = { event_id: crypto.randomUUID(), node_id: nodeId, outcome, note: "", ...extra };
   for (let attempt = 0; ; attempt += 1) {
     try {
@@ -151,7 +163,7 @@ function stepCard(node, latest) {
   return el("li", { class: `run-step card ${event ? `outcome-${event.outcome}` : ""}`, dataset: { node: node.id } },
     el("div", { class: "check" },
       el("h3", { class: "step-title" }, title),
-      node.adhoc ? el("span", { class: "badge chip-flow" }, "Ad-hoc") : null,
+      node.adhoc ? el("span", { class: "badge chip-adhoc" }, "Ad-hoc") : null,
       outcomeBadge(event)),
     eventLine(event),
     stepDetails(node),
@@ -383,3 +395,13 @@ askForMissingSecrets();
 
 state.fingerprint = JSON.stringify([state.status, state.events.length, state.adhoc.length, state.participants.length]);
 render();
+
+// Ticks are saved as they are made; what a reload would still lose is an event on its way to
+// the server, a failure note not yet recorded, or a finish summary not yet sent.
+window.addEventListener("beforeunload", (event) => {
+  const typed = [...failureDrafts.values()].some((note) => note.trim())
+    || (finishDialog.open && finishForm.elements.summary.value.trim());
+  if (!pendingWrites && !typed) return;
+  event.preventDefault();
+  event.returnValue = "";
+});

@@ -279,15 +279,12 @@ class StepUsageSerializer(serializers.Serializer):
 
     usage_count = serializers.IntegerField()
     flow_count = serializers.SerializerMethodField()
-    fork_count = serializers.SerializerMethodField()
-    flows = UsageFlowSerializer(many=True)
+    fork_count = serializers.IntegerField(help_text="Every active fork; `forks` lists those you may see.")
+    flows = UsageFlowSerializer(many=True, help_text="Other flows using the entry that you may open.")
     forks = UsageForkSerializer(many=True)
 
     def get_flow_count(self, usage) -> int:
         return len(usage.flows)
-
-    def get_fork_count(self, usage) -> int:
-        return len(usage.forks)
 
 
 class MarkedReadSerializer(serializers.Serializer):

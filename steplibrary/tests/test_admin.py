@@ -184,7 +184,7 @@ class TestTakedownActions:
             },
             follow=True,
         )
-        assert b"1 entries taken down" in response.content
+        assert b"1 entry taken down" in response.content
         step.refresh_from_db()
         assert (step.is_active, step.takedown_reason, step.taken_down_by) == (False, "Leaks a key", support)
         listing = support_client.get(reverse(self.url) + "?taken_down_at__isnull=False")

@@ -18,7 +18,7 @@ from config.text import find_bad_strings, printable, repair_strings, repair_text
 from flows.models import Tree, TreeStatus
 from flows.tree_structure import TreeStructureError, linked_library_step_ids, parse_tree_structure
 from steplibrary.api.serializers import StepContentSerializer
-from steplibrary.models import LibraryStep, StepRevision, Update, build_search_text, version_hash
+from steplibrary.models import LibraryStep, Notice, StepRevision, build_search_text, version_hash
 
 
 @dataclass(frozen=True)
@@ -151,7 +151,7 @@ def _audit_update(update: dict, fix: bool) -> list[Finding]:
     fields = {"step_title": update["step_title"]}
     findings = _text_findings("update", update["id"], fields)
     if findings and fix:
-        findings = _save_repair(Update, update["id"], _repaired(fields), findings)
+        findings = _save_repair(Notice, update["id"], _repaired(fields), findings)
     return findings
 
 
@@ -167,6 +167,6 @@ def data_audit(*, fix: bool = False) -> list[Finding]:
         revision_fields = ("id", "step_id", "number", "title", "content")
         for revision in StepRevision.objects.order_by("pk").values(*revision_fields).iterator(chunk_size=500):
             findings += _audit_revision(revision, fix)
-        for update in Update.objects.order_by("pk").values("id", "step_title").iterator(chunk_size=500):
+        for update in Notice.objects.order_by("pk").values("id", "step_title").iterator(chunk_size=500):
             findings += _audit_update(update, fix)
     return findings

@@ -1,6 +1,6 @@
 """Template context every page needs from the step library: the unread updates count."""
 
-from steplibrary.updates import updates_unread_count
+from steplibrary.notices import notices_unread_count
 
 
 def unread_updates(request) -> dict:
@@ -9,4 +9,4 @@ def unread_updates(request) -> dict:
         return {}
     # The same reading rules as the list: updates about entries the user may no longer see
     # are not counted.
-    return {"unread_updates": updates_unread_count(user)}
+    return {"unread_updates": notices_unread_count(user)}

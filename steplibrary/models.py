@@ -328,17 +328,17 @@ class StepRevision(models.Model):
         return f"{self.step_id} r{self.number}"
 
 
-class UpdateKind(models.TextChoices):
+class NoticeKind(models.TextChoices):
     SOURCE_CHANGED = "source_changed", "Source changed"
     SOURCE_RETIRED = "source_retired", "Source retired"
     TAKEN_DOWN = "taken_down", "Taken down by support staff"
 
 
-class Update(models.Model):
+class Notice(models.Model):
     """An in-app notice: a library entry that the user forked or uses in a flow has moved on."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="updates")
-    kind = models.CharField(max_length=20, choices=UpdateKind.choices)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notices")
+    kind = models.CharField(max_length=20, choices=NoticeKind.choices)
     source_step = models.ForeignKey(LibraryStep, on_delete=models.CASCADE, related_name="+")
     fork = models.ForeignKey(LibraryStep, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     tree = models.ForeignKey(Tree, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
@@ -354,18 +354,18 @@ class Update(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["user", "read_at"], name="update_user_unread_idx")]
+        indexes = [models.Index(fields=["user", "read_at"], name="notice_user_unread_idx")]
 
     def __str__(self) -> str:
         return self.text
 
     @property
     def text(self) -> str:
-        """What the notice says. `source_tree_name` is annotated by `updates_for` when the
+        """What the notice says. `source_tree_name` is annotated by `notices_for` when the
         reader may open the flow; without it the flow is not named."""
-        if self.kind == UpdateKind.TAKEN_DOWN:
+        if self.kind == NoticeKind.TAKEN_DOWN:
             return f'"{self.step_title}" was taken down by support staff: {self.reason}'
-        verb = "was retired" if self.kind == UpdateKind.SOURCE_RETIRED else "changed"
+        verb = "was retired" if self.kind == NoticeKind.SOURCE_RETIRED else "changed"
         flow = getattr(self, "source_tree_name", None)
         return f'"{self.step_title}" {verb}' + (f' (flow "{flow}")' if flow else "")
 

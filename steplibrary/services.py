@@ -11,6 +11,7 @@ from django.utils import timezone
 from flows.models import Tree, TreeStatus
 from steplibrary.merge import MergeConflict, SourceRetired, conflicts_of, merged_version
 from steplibrary.models import LibraryStep, SecretAllowance, StepRating, StepRevision, StepType, Visibility
+from steplibrary.notices import notices_notify_takedown
 from steplibrary.revisions import revision_record, step_current_revision
 from steplibrary.secret_checks import (
     secrets_ensure_step_allowed,
@@ -20,7 +21,6 @@ from steplibrary.secret_checks import (
 from steplibrary.secret_scan import SecretFinding
 from steplibrary.selectors import fork_upstream
 from steplibrary.sync import steps_sync_from_tree
-from steplibrary.updates import updates_notify_takedown
 
 
 class NoSuchFinding(ValueError):
@@ -306,7 +306,7 @@ def steps_take_down(*, steps: QuerySet[LibraryStep], reason: str, user) -> int:
         updated_at=now,
         version=F("version") + 1,
     )
-    updates_notify_takedown(steps=LibraryStep.objects.filter(pk__in=ids), reason=reason)
+    notices_notify_takedown(steps=LibraryStep.objects.filter(pk__in=ids), reason=reason)
     return len(ids)
 
 

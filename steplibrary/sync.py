@@ -29,9 +29,9 @@ from steplibrary.models import (
     build_search_text,
     version_of,
 )
+from steplibrary.notices import notices_notify
 from steplibrary.revisions import revisions_record_for_sync
 from steplibrary.secret_checks import secrets_ensure_tree_allowed, tree_secret_findings
-from steplibrary.updates import updates_notify
 from steplibrary.upsert import UpsertRow, upsert_synced_entries
 from steplibrary.usage import trees_using_steps
 
@@ -188,7 +188,7 @@ def steps_sync_from_tree(*, tree: Tree) -> SyncResult:
         )
     # Only entries whose content changed are news; a reactivation or an account move is not.
     changed = {step_id: plan.changed[step_id].title for step_id in plan.content_changed}
-    updates_notify(tree=tree, changed=changed, retired=plan.retired)
+    notices_notify(tree=tree, changed=changed, retired=plan.retired)
     logger.info(
         "library sync tree=%s created=%d updated=%d unchanged=%d deactivated=%d held=%d",
         tree.pk,
@@ -285,6 +285,6 @@ def steps_deactivate_for_tree(*, tree: Tree) -> int:
     active = LibraryStep.objects.synced_from(tree).filter(is_active=True)
     retired = dict(active.values_list("id", "title"))
     count = active.update(is_active=False, updated_at=timezone.now(), version=F("version") + 1)
-    updates_notify(tree=tree, changed={}, retired=retired)
+    notices_notify(tree=tree, changed={}, retired=retired)
     logger.info("library retire tree=%s deactivated=%d", tree.pk, count)
     return count

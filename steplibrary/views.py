@@ -7,9 +7,9 @@ from django.urls import reverse
 from config.pagination import CappedCountPaginator, query_without_page
 from steplibrary.api.serializers import LibraryStepSerializer
 from steplibrary.filtersets import LibraryStepFilterSet
+from steplibrary.notices import notices_for, notices_mark_read
 from steplibrary.search import close_matches_for, highlight_terms
 from steplibrary.selectors import section_labels, steps_for_display
-from steplibrary.updates import updates_for, updates_mark_read
 
 PAGE_SIZE = 20
 
@@ -47,7 +47,7 @@ def library(request):
 @login_required
 def updates(request):
     """The user's updates, newest first; opening the page marks the shown ones read."""
-    page = CappedCountPaginator(updates_for(request.user), 30).get_page(request.GET.get("page"))
+    page = CappedCountPaginator(notices_for(request.user), 30).get_page(request.GET.get("page"))
     items = list(page.object_list)
     unread_ids = [item.pk for item in items if item.read_at is None]
     response = render(
@@ -55,5 +55,5 @@ def updates(request):
         "steplibrary/updates.html",
         {"nav": "updates", "page": page, "items": items, "unread_ids": set(unread_ids)},
     )
-    updates_mark_read(user=request.user, ids=unread_ids)
+    notices_mark_read(user=request.user, ids=unread_ids)
     return response

@@ -10,7 +10,7 @@ from config.text import bad_strings_as_errors, find_bad_strings, text_problem
 from flows.models import Tree, TreeStatus
 from flows.tests.factories import TreeFactory, procedural_structure, troubleshooting_structure
 from flows.tree_structure import TreeStructureError, parse_tree_structure
-from steplibrary.models import LibraryStep, StepRating, Update
+from steplibrary.models import LibraryStep, Notice, StepRating
 from steplibrary.tests.factories import LibraryStepFactory
 
 SURROGATE = "\ud800"
@@ -170,7 +170,7 @@ def test_step_writes_refuse_hostile_text_in_every_field(author, outsider, bad):
     mine.refresh_from_db()
     assert mine.content["commands"] == [] and mine.content["instructions"].startswith("Instructions")
     assert LibraryStep.objects.count() == 1
-    assert not StepRating.objects.exists() and not Update.objects.exists()
+    assert not StepRating.objects.exists() and not Notice.objects.exists()
 
 
 @pytest.mark.django_db

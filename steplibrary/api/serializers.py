@@ -8,7 +8,7 @@ from rest_framework import serializers
 from config.fields import StrictCharField, StrictIntegerField, StrictTypesMixin
 from steplibrary.duplicates import duplicates_of
 from steplibrary.merge import STATUS_CHOICES
-from steplibrary.models import LibraryStep, SecretAllowance, StepRevision, Update, Visibility
+from steplibrary.models import LibraryStep, Notice, SecretAllowance, StepRevision, Visibility
 from steplibrary.selectors import upstream_flags
 
 MANAGED_BY_FLOW = "Managed by source flow — fork to customize."
@@ -240,12 +240,12 @@ class RevisionDiffQuerySerializer(serializers.Serializer):
     newer = serializers.IntegerField(min_value=1, max_value=2**31, required=False)
 
 
-class UpdateSerializer(serializers.ModelSerializer):
+class NoticeSerializer(serializers.ModelSerializer):
     # Composed when read: names the source flow only when the reader may open it now.
     message = serializers.CharField(source="text", read_only=True)
 
     class Meta:
-        model = Update
+        model = Notice
         fields = ["id", "kind", "message", "source_step", "fork", "tree", "created_at", "read_at"]
         read_only_fields = fields
 

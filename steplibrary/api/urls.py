@@ -3,14 +3,14 @@ from rest_framework.routers import DefaultRouter
 
 from steplibrary.api.views import (
     LibraryStepViewSet,
+    NoticeViewSet,
     TreeSecretAllowanceView,
     TreeTakedownsView,
-    UpdateViewSet,
 )
 
 router = DefaultRouter()
 router.register("steps", LibraryStepViewSet, basename="step")
-router.register("updates", UpdateViewSet, basename="update")
+router.register("updates", NoticeViewSet, basename="update")
 
 urlpatterns = [
     path(

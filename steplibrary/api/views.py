@@ -32,6 +32,7 @@ from steplibrary.api.serializers import (
     MarkedReadSerializer,
     MarkReadSerializer,
     MergeConflictSerializer,
+    NoticeSerializer,
     RateSerializer,
     RevisionDiffQuerySerializer,
     RevisionDiffSerializer,
@@ -41,13 +42,13 @@ from steplibrary.api.serializers import (
     StepUsageSerializer,
     TakedownSerializer,
     TreeSecretAllowRequestSerializer,
-    UpdateSerializer,
     UpstreamAcceptSerializer,
     UpstreamSerializer,
 )
 from steplibrary.filtersets import LibraryStepFilterSet
 from steplibrary.merge import MergeConflict, SourceRetired
-from steplibrary.models import LibraryStep, SecretAllowance, StepRevision, Update
+from steplibrary.models import LibraryStep, Notice, SecretAllowance, StepRevision
+from steplibrary.notices import notices_for, notices_mark_read
 from steplibrary.secret_checks import SecretFindingsError
 from steplibrary.selectors import (
     RevisionHidden,
@@ -73,7 +74,6 @@ from steplibrary.services import (
     step_upstream_dismiss,
     tree_secret_allow,
 )
-from steplibrary.updates import updates_for, updates_mark_read
 
 _WRITE_ERRORS = {400: None, 403: None, 404: None, 412: PRECONDITION_FAILED_RESPONSE, 429: None}
 RETIRED = "The source was retired; there is nothing to take."
@@ -459,16 +459,16 @@ class TreeTakedownsView(GenericAPIView):
         return Response(self.get_serializer(steps, many=True).data)
 
 
-class UpdateViewSet(viewsets.ReadOnlyModelViewSet):
+class NoticeViewSet(viewsets.ReadOnlyModelViewSet):
     """The signed-in user's updates: sources of their forks, or of steps in their flows, moved on."""
 
-    serializer_class = UpdateSerializer
+    serializer_class = NoticeSerializer
     permission_classes = [IsAuthenticated]
     filterset_fields = {"read_at": ["isnull"]}
-    queryset = Update.objects.none()
+    queryset = Notice.objects.none()
 
     def get_queryset(self):
-        return updates_for(self.request.user).order_by("-created_at", "-id")
+        return notices_for(self.request.user).order_by("-created_at", "-id")
 
     @extend_schema(request=MarkReadSerializer, responses={200: MarkedReadSerializer})
     @action(detail=False, methods=["post"])
@@ -479,4 +479,4 @@ class UpdateViewSet(viewsets.ReadOnlyModelViewSet):
         ids = body.validated_data.get("ids")
         if ids is None:
             ids = list(self.get_queryset().filter(read_at__isnull=True).values_list("pk", flat=True))
-        return Response(MarkedReadSerializer({"marked": updates_mark_read(user=request.user, ids=ids)}).data)
+        return Response(MarkedReadSerializer({"marked": notices_mark_read(user=request.user, ids=ids)}).data)

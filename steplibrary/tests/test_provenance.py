@@ -6,7 +6,7 @@ from rest_framework.test import APIClient
 from flows.models import Tree
 from flows.services import tree_set_active
 from flows.tests.factories import TreeFactory, procedural_structure
-from steplibrary.models import LibraryStep, StepRevision, Update
+from steplibrary.models import LibraryStep, Notice, StepRevision
 
 
 def client_for(user) -> APIClient:
@@ -227,13 +227,13 @@ class TestImpactPreview:
         structure["steps"][1]["title"] = "Changed title"
         del structure["steps"][2]
         structure["steps"].insert(2, {"id": "new", "type": "procedure_step", "title": "Brand new"})
-        before = (LibraryStep.objects.count(), StepRevision.objects.count(), Update.objects.count())
+        before = (LibraryStep.objects.count(), StepRevision.objects.count(), Notice.objects.count())
         response = client_for(author).post(
             f"/api/trees/{public_flow.pk}/preview/", {"tree_structure": structure}, format="json"
         )
         assert response.status_code == 200, response.content
         preview = response.json()
-        assert (LibraryStep.objects.count(), StepRevision.objects.count(), Update.objects.count()) == before
+        assert (LibraryStep.objects.count(), StepRevision.objects.count(), Notice.objects.count()) == before
         public_flow.refresh_from_db()
         assert public_flow.tree_structure["steps"][1]["title"] == "Step 1"
 
@@ -300,16 +300,16 @@ class TestUpdates:
         client_for(outsider).post(f"/api/steps/{entry(public_flow, 's1').pk}/fork/")
         public_flow.name = "Renamed"
         public_flow.save()
-        assert not Update.objects.exists()
+        assert not Notice.objects.exists()
 
     def test_deactivating_the_flow_tells_fork_owners_and_reactivating_tells_nobody(
         self, author, outsider, public_flow
     ):
         client_for(outsider).post(f"/api/steps/{entry(public_flow, 's1').pk}/fork/")
         tree_set_active(tree=public_flow, active=False)
-        assert list(Update.objects.values_list("user__username", "kind")) == [("carol", "source_retired")]
+        assert list(Notice.objects.values_list("user__username", "kind")) == [("carol", "source_retired")]
         tree_set_active(tree=public_flow, active=True)
-        assert Update.objects.count() == 1
+        assert Notice.objects.count() == 1
         assert not StepRevision.objects.filter(number=2).exists()  # the entries came back unchanged
 
     def test_mark_read(self, author, outsider, public_flow):

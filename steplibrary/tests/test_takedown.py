@@ -7,7 +7,7 @@ from rest_framework.test import APIClient
 
 from flows.services import tree_set_active
 from flows.tests.factories import TreeFactory, procedural_structure
-from steplibrary.models import LibraryStep, Update
+from steplibrary.models import LibraryStep, Notice
 from steplibrary.services import steps_lift_takedown, steps_set_active, steps_take_down
 from steplibrary.tests.factories import LibraryStepFactory
 
@@ -167,12 +167,12 @@ class TestTakedownNotices:
             assert client_for(user).get("/api/updates/").json()["results"] == []
 
     def test_a_second_takedown_tells_nobody_again(self, taken_down, staff):
-        before = Update.objects.count()
+        before = Notice.objects.count()
         assert (
             steps_take_down(steps=LibraryStep.objects.filter(pk=taken_down.pk), reason="again", user=staff)
             == 0
         )
-        assert Update.objects.count() == before
+        assert Notice.objects.count() == before
 
     def test_the_updates_page_shows_it(self, taken_down, author, client):
         client.force_login(author)

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from flows.models import Tree, TreeStepLink
 from flows.services import tree_archive, tree_delete, tree_publish, tree_update
 from flows.tests.factories import TreeFactory, procedural_structure
-from steplibrary.models import LibraryStep, Update
+from steplibrary.models import LibraryStep, Notice
 from steplibrary.sync import steps_preview_sync
 from steplibrary.usage import trees_using_steps
 
@@ -112,7 +112,7 @@ class TestCostIndependentOfOtherFlows:
         tree.refresh_from_db()
         with CaptureQueriesContext(connection) as publish:
             tree_update(tree=tree, tree_structure=structure)
-        notices = Update.objects.filter(source_tree=tree).count()
+        notices = Notice.objects.filter(source_tree=tree).count()
         return len(preview), len(publish), notices
 
     def test_publish_and_preview_cost_the_same_however_many_other_flows_link_them(self, author, teammate):

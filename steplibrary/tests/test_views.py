@@ -78,7 +78,7 @@ class TestLibraryPage:
 @pytest.mark.django_db
 class TestUpdatesPage:
     def test_lists_the_users_updates_and_marks_them_read_on_open(self, client, author, outsider):
-        from steplibrary.models import Update
+        from steplibrary.models import Notice
         from steplibrary.services import step_fork
 
         tree = TreeFactory(author=author, published=True, public=True, tree_structure=procedural_structure(1))
@@ -91,7 +91,7 @@ class TestUpdatesPage:
         assert 'aria-label="1 unread"' in library
         html = client.get("/updates/").content.decode()
         assert "Changed upstream" in html and fork.title in html and "New" in html
-        assert not Update.objects.filter(read_at__isnull=True).exists()
+        assert not Notice.objects.filter(read_at__isnull=True).exists()
         assert 'aria-label="1 unread"' not in client.get("/library/").content.decode()
 
     def test_nobody_else_sees_them(self, client, author, outsider, teammate):

@@ -13,7 +13,7 @@ from django.utils import timezone
 from flows.models import Tree
 from flows.selectors import flow_name_if_visible
 from steplibrary.json_insert import Column, JsonInsert
-from steplibrary.models import LibraryStep, Update, UpdateKind, visibility_allows
+from steplibrary.models import LibraryStep, Notice, NoticeKind, visibility_allows
 from steplibrary.usage import trees_using_steps
 
 
@@ -29,7 +29,7 @@ def _recipients(step_ids, *, tree: Tree) -> list[tuple]:
     return found
 
 
-def updates_notify(*, tree: Tree, changed: dict, retired: dict) -> int:
+def notices_notify(*, tree: Tree, changed: dict, retired: dict) -> int:
     """`changed` and `retired` map step ids to titles. One item per affected fork (to its
     owner) and per other flow using the entry (to its author), for those who may see the
     entry now. A fixed number of queries."""
@@ -60,7 +60,7 @@ def updates_notify(*, tree: Tree, changed: dict, retired: dict) -> int:
 
     notices = [
         {
-            "kind": UpdateKind.SOURCE_RETIRED if step_id in retired else UpdateKind.SOURCE_CHANGED,
+            "kind": NoticeKind.SOURCE_RETIRED if step_id in retired else NoticeKind.SOURCE_CHANGED,
             "source_step_id": step_id,
             "user_id": user_id,
             "step_title": titles[step_id][:255],
@@ -77,7 +77,7 @@ def updates_notify(*, tree: Tree, changed: dict, retired: dict) -> int:
 # A publish's notices in one statement however many people are told (bulk_create would split
 # them into many on SQLite).
 _NOTICE_INSERT = JsonInsert(
-    Update,
+    Notice,
     (
         Column("kind", key="kind"),
         Column("source_step", key="source_step_id"),
@@ -96,18 +96,18 @@ _NOTICE_INSERT = JsonInsert(
 def _insert_notices(notices: list[dict], *, source_tree_id) -> None:
     if not notices:
         return
-    connection = connections[router.db_for_write(Update)]
+    connection = connections[router.db_for_write(Notice)]
     constants = {"source_tree_id": source_tree_id, "created_at": timezone.now()}
     params = _NOTICE_INSERT.params(connection, rows=notices, constants=constants)
     with connection.cursor() as cursor:
         cursor.execute(_NOTICE_INSERT.sql(connection), params)
 
 
-def updates_notify_takedown(*, steps: QuerySet[LibraryStep], reason: str) -> int:
+def notices_notify_takedown(*, steps: QuerySet[LibraryStep], reason: str) -> int:
     """Tells the author of each entry (the source flow's author for a synced entry) and the
     owners of its active forks that support staff took it down, and why. Two reads and one
     insert, whatever the number of entries. Like every notice, it is shown only while the
-    reader may still see the entry (`updates_for`)."""
+    reader may still see the entry (`notices_for`)."""
     entries = {
         step_id: (title, tree_id, flow_author, creator)
         for step_id, title, tree_id, flow_author, creator in steps.values_list(
@@ -115,10 +115,10 @@ def updates_notify_takedown(*, steps: QuerySet[LibraryStep], reason: str) -> int
         )
     }
 
-    def notice(step_id, user_id, **target) -> Update:
+    def notice(step_id, user_id, **target) -> Notice:
         title, tree_id = entries[step_id][:2]
-        return Update(
-            kind=UpdateKind.TAKEN_DOWN,
+        return Notice(
+            kind=NoticeKind.TAKEN_DOWN,
             source_step_id=step_id,
             user_id=user_id,
             step_title=title[:255],
@@ -135,15 +135,15 @@ def updates_notify_takedown(*, steps: QuerySet[LibraryStep], reason: str) -> int
     forks = LibraryStep.objects.filter(forked_from_id__in=entries, is_active=True, created_by__isnull=False)
     for fork_id, source_id, owner in forks.values_list("id", "forked_from_id", "created_by_id"):
         notices.append(notice(source_id, owner, fork_id=fork_id))
-    Update.objects.bulk_create(notices)
+    Notice.objects.bulk_create(notices)
     return len(notices)
 
 
-def updates_for(user) -> QuerySet[Update]:
+def notices_for(user) -> QuerySet[Notice]:
     """The user's updates about entries they may still see, each with the source flow's and
     their own flow's names only when they may open those flows now."""
     return (
-        Update.objects.filter(user=user, source_step__in=LibraryStep.objects.readable_by(user))
+        Notice.objects.filter(user=user, source_step__in=LibraryStep.objects.readable_by(user))
         .annotate(
             source_tree_name=flow_name_if_visible(user=user, field="source_tree"),
             tree_name=flow_name_if_visible(user=user, field="tree"),
@@ -152,9 +152,9 @@ def updates_for(user) -> QuerySet[Update]:
     )
 
 
-def updates_unread_count(user) -> int:
-    return updates_for(user).filter(read_at__isnull=True).count()
+def notices_unread_count(user) -> int:
+    return notices_for(user).filter(read_at__isnull=True).count()
 
 
-def updates_mark_read(*, user, ids) -> int:
-    return Update.objects.filter(user=user, pk__in=ids, read_at__isnull=True).update(read_at=timezone.now())
+def notices_mark_read(*, user, ids) -> int:
+    return Notice.objects.filter(user=user, pk__in=ids, read_at__isnull=True).update(read_at=timezone.now())

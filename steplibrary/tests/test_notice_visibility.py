@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 from accounts.tests.factories import UserFactory
 from flows.links import LINK_MESSAGE
 from flows.tests.factories import TreeFactory, procedural_structure
-from steplibrary.models import LibraryStep, Update, Visibility, visibility_allows
+from steplibrary.models import LibraryStep, Notice, Visibility, visibility_allows
 from steplibrary.services import step_fork, step_update
 from steplibrary.tests.factories import LibraryStepFactory
 
@@ -61,7 +61,7 @@ class TestLinksNameOnlyEntriesTheAuthorMaySee:
                 assert response.json() == {"tree_structure": [f"steps[1].library_step_id: {LINK_MESSAGE}"]}
         mine.refresh_from_db()
         assert mine.linked_step_ids == [] and mine.status == "draft"
-        assert not Update.objects.exists()
+        assert not Notice.objects.exists()
 
     def test_a_working_copy_cannot_link_another_teams_team_entry(self, author, outsider):
         team_entry = LibraryStepFactory(created_by=author, team=True)
@@ -77,7 +77,7 @@ class TestLinksNameOnlyEntriesTheAuthorMaySee:
         published = client_for(outsider).post(f"/api/trees/{mine.pk}/publish/")
         assert published.status_code == 200
         mine.refresh_from_db()
-        assert mine.linked_step_ids == [] and not Update.objects.exists()
+        assert mine.linked_step_ids == [] and not Notice.objects.exists()
 
     def test_visible_entries_can_be_linked(self, author, teammate, outsider):
         public = LibraryStepFactory(created_by=author, public=True)
@@ -129,7 +129,7 @@ class TestNoticesOnlyForThoseWhoMaySee:
         edit_step(alices_public_flow, SECRET)
         entry.refresh_from_db()
         assert entry.visibility == "team" and entry.title == SECRET
-        assert not Update.objects.filter(user=outsider).exists()
+        assert not Notice.objects.filter(user=outsider).exists()
         body = client_for(outsider).get("/api/updates/").content.decode()
         assert SECRET not in body and TEAM_FLOW not in body
 
@@ -144,10 +144,10 @@ class TestNoticesOnlyForThoseWhoMaySee:
         )
         assert response.status_code == 201
         edit_step(alices_public_flow, "A public change")
-        assert Update.objects.filter(user=outsider).count() == 1  # visible: told
+        assert Notice.objects.filter(user=outsider).count() == 1  # visible: told
         alices_public_flow.is_public = False
         edit_step(alices_public_flow, SECRET)
-        assert Update.objects.filter(user=outsider).count() == 1  # hidden: not told
+        assert Notice.objects.filter(user=outsider).count() == 1  # hidden: not told
 
     def test_reading_hides_notices_about_entries_no_longer_visible(
         self, client, author, outsider, alices_public_flow
@@ -168,7 +168,7 @@ class TestNoticesOnlyForThoseWhoMaySee:
         alices_public_flow.is_public = True
         alices_public_flow.save()
         results = client_for(outsider).get("/api/updates/").json()["results"]
-        assert len(results) == 2 and Update.objects.filter(user=outsider).count() == 2
+        assert len(results) == 2 and Notice.objects.filter(user=outsider).count() == 2
 
     def test_the_flow_name_only_for_readers_who_may_open_the_flow(self, author, teammate, outsider):
         structure = procedural_structure(1)

@@ -26,9 +26,14 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--json", default="bench-results/latest.json", help="where to write the figures")
     parser.add_argument("--parts", default="relevance,sync,search", help="which benchmarks to run")
     parser.add_argument("--relevance-size", type=int, default=5000, help="entries in the judged corpus")
-    parser.add_argument("--sync-sizes", default="100,1000,10000", help="flow sizes (steps)")
+    parser.add_argument("--sync-sizes", default="1000,10000", help="flow sizes (steps)")
+    parser.add_argument("--naive-max", type=int, default=1000, help="largest size the naive peer runs at")
+    parser.add_argument(
+        "--scale-flows", type=int, default=100_000, help="other flows in the scale case (0: skip)"
+    )
+    parser.add_argument("--scale-steps", type=int, default=1000, help="flow size published in the scale case")
     parser.add_argument("--search-sizes", default="1000,10000,100000", help="library sizes (entries)")
-    parser.add_argument("--runs", type=int, default=5, help="runs per sync figure (median is reported)")
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds per sync figure")
     parser.add_argument("--search-repeats", type=int, default=40, help="requests per search figure")
     return parser.parse_args(argv)
 
@@ -51,44 +56,61 @@ def setup_database():
     return setup_databases(verbosity=0, interactive=False)
 
 
-def run_sync(sizes: list[int], runs: int) -> list[dict]:
+def run_sync(args) -> dict:
+    """Interleaved rounds per size and phase (see bench.rounds), then the scale case."""
     from accounts.models import Account, User
-    from bench import sync
+    from bench import rounds
 
     author = User.objects.create(username="bench-author", account=Account.objects.create(name="Bench"))
-    results = []
-    for size in sizes:
-        repeat = runs if size <= 1000 else max(1, runs // 2)
-        naive_repeat = 1 if size >= 10000 else min(repeat, 3)
-        for phase in ("first", "republish"):
-            ours_runs = [getattr(sync, f"ours_{phase}")(author, size) for _ in range(repeat)]
-            limit_by_form = {
-                form: sync.median(
-                    [getattr(sync, f"limit_{phase}")(author, size, form) for _ in range(repeat)]
-                )
-                for form in ("values", "json")
-            }
-            naive_runs = [getattr(sync, f"naive_{phase}")(author, size) for _ in range(naive_repeat)]
-            ours = sync.median([seconds for seconds, _ in ours_runs])
-            limit, naive = min(limit_by_form.values()), sync.median(naive_runs)
-            results.append(
-                {
-                    "steps": size,
-                    "phase": phase,
-                    "ours_ms": ours * 1000,
-                    "limit_ms": limit * 1000,
-                    "limit_form": min(limit_by_form, key=limit_by_form.get),
-                    "limit_values_ms": limit_by_form["values"] * 1000,
-                    "limit_json_ms": limit_by_form["json"] * 1000,
-                    "naive_ms": naive * 1000,
-                    "ours_over_limit": ours / limit,
-                    "naive_over_ours": naive / ours,
-                    "ours_queries": max(queries for _, queries in ours_runs),
-                    "ours_us_per_step": ours / size * 1e6,
-                }
+    figures: dict = {"phases": [], "unchanged": [], "scale": None}
+    for size in [int(n) for n in args.sync_sizes.split(",") if n]:
+        count = args.rounds if size <= 1000 else max(3, args.rounds // 2)
+        for phase in ("first", "changed"):
+            row = rounds.phase_figures(author, size, phase, count, with_naive=size <= args.naive_max)
+            figures["phases"].append(row)
+            print_phase(row)
+        row = rounds.unchanged_figures(author, size, count)
+        figures["unchanged"].append(row)
+        print(
+            f"{size:>6}  unchanged  first {row['first_ms']:.1f} ms, unchanged {row['unchanged_ms']:.1f} ms "
+            f"({row['unchanged_queries']} queries): ratio {_ratio(row['unchanged_over_first'])}",
+            flush=True,
+        )
+    if args.scale_flows and connection_vendor() == "postgresql":
+        row = rounds.scale_figures(author, args.scale_steps, args.rounds, args.scale_flows)
+        figures["scale"] = row
+        print(f"\nScale: {args.scale_flows:,} other flows built in {row['build_s']:.1f} s")
+        for name in ("publish", "changed", "preview"):
+            part = row[name]
+            print(
+                f"  {name:<8} empty {part['empty_ms']:.1f} ms, with others {part['full_ms']:.1f} ms: "
+                f"wall x{part['wall_ratio']:.2f}, cpu x{part['cpu_ratio']:.2f}, queries {part['queries']}",
+                flush=True,
             )
-            print_row(results[-1], SYNC_COLUMNS)
-    return results
+    return figures
+
+
+def connection_vendor() -> str:
+    from django.db import connection
+
+    return connection.vendor
+
+
+def _ratio(summary: dict | None) -> str:
+    if summary is None:
+        return "-"
+    cpu = f"{summary['cpu']:.2f}" if summary["cpu"] is not None else "-"
+    return f"{summary['wall']:.2f} (cpu {cpu}, {summary['min']:.2f}-{summary['max']:.2f})"
+
+
+def print_phase(row: dict) -> None:
+    naive = f"{row['naive_ms']:>9.1f}" if "naive_ms" in row else f"{'-':>9}"
+    print(
+        f"{row['steps']:>6}  {row['phase']:<9} {row['ours_ms']:>9.1f} {row['limit_ms']:>9.1f} {naive}  "
+        f"ours/limit {_ratio(row['ours_over_limit'])}  naive/ours {_ratio(row.get('naive_over_ours'))}  "
+        f"queries {row['ours_queries']}",
+        flush=True,
+    )
 
 
 def run_search(sizes: list[int], repeats: int) -> list[dict]:
@@ -113,18 +135,6 @@ def run_search(sizes: list[int], repeats: int) -> list[dict]:
     return results
 
 
-SYNC_COLUMNS = [
-    ("steps", "{:>6}"),
-    ("phase", "{:<9}"),
-    ("ours_ms", "{:>9.1f}"),
-    ("limit_ms", "{:>9.1f}"),
-    ("limit_form", "{:>6}"),
-    ("naive_ms", "{:>10.1f}"),
-    ("ours_over_limit", "{:>10.2f}"),
-    ("naive_over_ours", "{:>10.1f}"),
-    ("ours_queries", "{:>8}"),
-    ("ours_us_per_step", "{:>9.1f}"),
-]
 SEARCH_COLUMNS = [
     ("entries", "{:>7}"),
     ("matches", "{:>7}"),
@@ -159,7 +169,8 @@ def main(argv: list[str]) -> int:
             print("\nRelevance: judged queries against GET /api/steps/?search=… as another team's engineer")
             relevance_results = relevance.run(args.relevance_size)
             clear_library()
-        sync_results = search_results = []
+        sync_results: dict | list = []
+        search_results: list = []
         if "sync" in parts:
             sync_results = run_sync_table(args)
         if "search" in parts:
@@ -192,12 +203,14 @@ def clear_library() -> None:
     Account.objects.all().delete()
 
 
-def run_sync_table(args) -> list[dict]:
-    print("\nSync: publishing an N-step flow (ms, median); limit = the faster of two hand-written")
-    print("INSERT … ON CONFLICT statements (multi-row VALUES, or one JSON parameter expanded in SQL);")
-    print("naive = update_or_create per row; republish = 10% of steps edited, 5% removed")
-    print("steps  phase       ours_ms  limit_ms  form    naive_ms  ours/limit naive/ours  queries  us/step")
-    return run_sync([int(n) for n in args.sync_sizes.split(",") if n], args.runs)
+def run_sync_table(args) -> dict:
+    print("\nSync: publishing an N-step flow, ours / the limit / naive interleaved per round (ms, median);")
+    print("ratios are medians of per-round ratios, wall (cpu = this process + the database backend).")
+    print("limit = one hand-written upsert + one set-based revision INSERT (first), or the upsert of")
+    print("every row + one retiring UPDATE (changed: 10% of steps edited, 5% removed);")
+    print("naive = update_or_create per row; unchanged = a resync of an unchanged published flow")
+    print(" steps  phase       ours_ms  limit_ms  naive_ms")
+    return run_sync(args)
 
 
 def run_search_table(args) -> list[dict]:

@@ -1,8 +1,15 @@
-"""Sync benchmark: publishing an N-step flow, ours next to the raw-SQL limit and the naive peer."""
+"""Sync benchmark cases: publishing an N-step flow, ours next to the raw-SQL limit and the
+naive peer. Each case builds what it needs untimed and times only the write; `bench.rounds`
+runs them interleaved.
+"""
 
+import json
+import os
 import statistics
 import time
+import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
@@ -10,20 +17,49 @@ from django.utils import timezone
 
 from flows.models import Tree
 from flows.samples import procedural_structure
-from flows.services import tree_publish
+from flows.services import tree_publish, tree_update
 from steplibrary.models import LibraryStep
-from steplibrary.sync import extract_library_entries
+from steplibrary.sync import extract_library_entries, steps_preview_sync, steps_sync_from_tree
 from steplibrary.upsert import UpsertRow, upsert_params, upsert_statement
 
 
-def _timed(run: Callable[[], None]) -> float:
-    started = time.perf_counter()
-    run()
-    return time.perf_counter() - started
+@dataclass(frozen=True)
+class Timing:
+    """Wall seconds, and CPU seconds of this process plus the database server's backend
+    serving it (PostgreSQL on this machine; SQLite runs inside this process)."""
+
+    wall: float
+    cpu: float
+    queries: int = 0
+
+
+def _backend_cpu() -> float:
+    """CPU seconds used so far by the PostgreSQL backend of this connection (0 elsewhere)."""
+    if connection.vendor != "postgresql":
+        return 0.0
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def timed(run: Callable[[], object]) -> Timing:
+    backend, process = _backend_cpu(), time.process_time()
+    with CaptureQueriesContext(connection) as queries:
+        started = time.perf_counter()
+        run()
+        wall = time.perf_counter() - started
+    cpu = time.process_time() - process + _backend_cpu() - backend
+    return Timing(wall=wall, cpu=cpu, queries=len(queries))
 
 
 def _edited(structure: dict) -> dict:
-    """The republish: 10% of steps edited, 5% removed."""
+    """The changed republish: 10% of steps edited, 5% removed."""
     steps = [dict(node) for node in structure["steps"]]
     step_indexes = [index for index, node in enumerate(steps) if node["type"] == "procedure_step"]
     for index in step_indexes[::10]:
@@ -42,48 +78,60 @@ def _new_tree(author, size: int, structure: dict | None = None) -> Tree:
     )
 
 
+def _published(author, size: int) -> Tree:
+    tree = _new_tree(author, size)
+    tree_publish(tree=tree)
+    return tree
+
+
 # ---- ours --------------------------------------------------------------------------
 
 
-def ours_first(author, size: int) -> tuple[float, int]:
+def ours_first(author, size: int) -> Timing:
     tree = _new_tree(author, size)
-    with CaptureQueriesContext(connection) as queries:
-        seconds = _timed(lambda: tree_publish(tree=tree))
-    return seconds, len(queries)
+    return timed(lambda: tree_publish(tree=tree))
 
 
-def ours_republish(author, size: int) -> tuple[float, int]:
-    tree = _new_tree(author, size)
-    tree_publish(tree=tree)
+def ours_changed(author, size: int) -> Timing:
+    tree = _published(author, size)
+    structure = _edited(tree.tree_structure)
+    return timed(lambda: tree_update(tree=tree, tree_structure=structure))
+
+
+def ours_unchanged(author, size: int) -> Timing:
+    """A resync of a published flow that has not changed (what `resync_library` or a
+    reactivation does): the sync reads and compares, and writes nothing."""
+    tree = _published(author, size)
+    return timed(lambda: steps_sync_from_tree(tree=tree))
+
+
+def ours_preview(author, size: int) -> Timing:
+    tree = _published(author, size)
     tree.tree_structure = _edited(tree.tree_structure)
-    with CaptureQueriesContext(connection) as queries:
-        seconds = _timed(tree.save)
-    return seconds, len(queries)
+    return timed(lambda: steps_preview_sync(tree=tree))
 
 
 # ---- the limit: one hand-written INSERT … ON CONFLICT DO UPDATE ----------------------
 
 
-def _limit_sql(row_count: int) -> str:
+def _values_sql(row_count: int) -> str:
     placeholders = ", ".join(
         ["(%s, %s, %s, %s, %s, %s, %s, %s, 0, 0, 0, TRUE, TRUE, %s, %s, %s, %s, %s, %s)"] * row_count
     )
     return (
-        "INSERT INTO steplibrary_librarystep (id, title, step_type, content, visibility, search_text, content_hash, "
-        "created_by_id, usage_count, rating_count, rating_avg, is_active, is_flow_synced, account_id, "
-        "source_tree_id, source_node_id, last_synced_at, created_at, updated_at) "
+        "INSERT INTO steplibrary_librarystep (id, title, step_type, content, visibility, search_text, "
+        "content_hash, created_by_id, usage_count, rating_count, rating_avg, is_active, is_flow_synced, "
+        "account_id, source_tree_id, source_node_id, last_synced_at, created_at, updated_at) "
         f"VALUES {placeholders} "
         "ON CONFLICT (source_tree_id, source_node_id) DO UPDATE SET title = excluded.title, "
         "step_type = excluded.step_type, content = excluded.content, visibility = excluded.visibility, "
-        "search_text = excluded.search_text, content_hash = excluded.content_hash, account_id = excluded.account_id, "
-        "last_synced_at = excluded.last_synced_at, updated_at = excluded.updated_at, is_active = TRUE"
+        "search_text = excluded.search_text, content_hash = excluded.content_hash, "
+        "account_id = excluded.account_id, last_synced_at = excluded.last_synced_at, "
+        "updated_at = excluded.updated_at, is_active = TRUE"
     )
 
 
-def _limit_params(tree: Tree, rows: list[UpsertRow]) -> list:
-    import json
-    import uuid
-
+def _values_params(tree: Tree, rows: list[UpsertRow]) -> list:
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     sqlite = connection.vendor == "sqlite"
     tree_id = tree.pk.hex if sqlite else tree.pk
@@ -108,52 +156,73 @@ def _limit_params(tree: Tree, rows: list[UpsertRow]) -> list:
     return params
 
 
-def _limit_variants(tree: Tree, rows: list[UpsertRow]) -> dict[str, tuple[str, list]]:
-    """Two hand-written forms of the one statement; the faster one is the limit."""
-    json_params = upsert_params(
-        rows=sorted(rows, key=lambda row: row.node_id),
-        tree_id=tree.pk,
-        created_by_id=tree.author_id,
-        account_id=tree.account_id,
-        synced_at=timezone.now(),
-    )
-    return {
-        "values": (_limit_sql(len(rows)), _limit_params(tree, rows)),
-        "json": (upsert_statement(), json_params),
-    }
+# Revision 1 of every entry the upsert wrote, set-based: the limit's revisions, written as a
+# first publish needs them (ours writes the same rows through its generated INSERT).
+_LIMIT_REVISIONS = (
+    "INSERT INTO steplibrary_steprevision (step_id, number, title, step_type, content, visibility, "
+    "content_hash, source_tree_id, published_at, created_by_id, account_id, owner_id, created_at) "
+    "SELECT id, 1, title, step_type, content, visibility, content_hash, source_tree_id, %s, NULL, "
+    "account_id, created_by_id, %s FROM steplibrary_librarystep WHERE source_tree_id = %s"
+)
 
 
-def _run_limit(tree: Tree, rows: list[UpsertRow], retire: bool, variant: str) -> float:
-    sql, params = _limit_variants(tree, rows)[variant]
+def _limit_statements(tree: Tree, rows: list[UpsertRow], form: str, revisions: bool) -> list[tuple]:
+    if form == "values":
+        upsert = (_values_sql(len(rows)), _values_params(tree, rows))
+    else:
+        params = upsert_params(
+            rows=sorted(rows, key=lambda row: row.node_id),
+            tree_id=tree.pk,
+            created_by_id=tree.author_id,
+            account_id=tree.account_id,
+            synced_at=timezone.now(),
+        )
+        upsert = (upsert_statement(), params)
+    statements = [upsert]
+    if revisions:
+        now = connection.ops.adapt_datetimefield_value(timezone.now())
+        tree_id = tree.pk.hex if connection.vendor == "sqlite" else tree.pk
+        statements.append((_LIMIT_REVISIONS, [now, now, tree_id]))
+    return statements
 
+
+def _run_statements(statements: list[tuple], retire: Callable[[], None] | None = None) -> Timing:
     def run() -> None:
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            if retire:
-                node_ids = [row.node_id for row in rows]
-                LibraryStep.objects.filter(source_tree=tree, is_active=True).exclude(
-                    source_node_id__in=node_ids
-                ).update(is_active=False)
+            for sql, params in statements:
+                cursor.execute(sql, params)
+            if retire is not None:
+                retire()
 
-    return _timed(run)
+    return timed(run)
 
 
-def limit_first(author, size: int, variant: str) -> float:
+def limit_first(author, size: int, form: str = "json") -> Timing:
+    """The upsert of every row in one statement, plus revision 1 of each in one more."""
     tree = _new_tree(author, size)
-    return _run_limit(tree, extract_library_entries(tree), retire=False, variant=variant)
+    return _run_statements(_limit_statements(tree, extract_library_entries(tree), form, revisions=True))
 
 
-def limit_republish(author, size: int, variant: str) -> float:
-    tree = _new_tree(author, size)
-    tree_publish(tree=tree)
+def limit_changed(author, size: int, form: str = "json") -> Timing:
+    """The upsert of every row of the edited flow and one UPDATE retiring the removed nodes
+    (no revisions: the changed rows' revisions are ours alone, on top)."""
+    tree = _published(author, size)
     tree.tree_structure = _edited(tree.tree_structure)
-    return _run_limit(tree, extract_library_entries(tree), retire=True, variant=variant)
+    rows = extract_library_entries(tree)
+    node_ids = [row.node_id for row in rows]
+
+    def retire() -> None:
+        LibraryStep.objects.filter(source_tree=tree, is_active=True).exclude(
+            source_node_id__in=node_ids
+        ).update(is_active=False)
+
+    return _run_statements(_limit_statements(tree, rows, form, revisions=False), retire)
 
 
 # ---- the naive peer: update_or_create per row ------------------------------------------
 
 
-def _run_naive(tree: Tree, rows: list[UpsertRow], retire: bool) -> float:
+def _run_naive(tree: Tree, rows: list[UpsertRow], retire: bool) -> Timing:
     def run() -> None:
         with transaction.atomic():
             for row in rows:
@@ -187,17 +256,16 @@ def _run_naive(tree: Tree, rows: list[UpsertRow], retire: bool) -> float:
                         step.is_active = False
                         step.save()
 
-    return _timed(run)
+    return timed(run)
 
 
-def naive_first(author, size: int) -> float:
+def naive_first(author, size: int) -> Timing:
     tree = _new_tree(author, size)
     return _run_naive(tree, extract_library_entries(tree), retire=False)
 
 
-def naive_republish(author, size: int) -> float:
-    tree = _new_tree(author, size)
-    tree_publish(tree=tree)
+def naive_changed(author, size: int) -> Timing:
+    tree = _published(author, size)
     tree.tree_structure = _edited(tree.tree_structure)
     return _run_naive(tree, extract_library_entries(tree), retire=True)
 

@@ -663,7 +663,6 @@ async function confirmImpact(intent, question = null) {
     return false;
   }
   render();
-  if (!question && !preview.changed.length && !preview.retired.length) return true;
   return impactDialog({ preview, ...(question || {
     heading: `Publish “${fields.name.value}”?`,
     question: "The library changes as listed; owners of forks and authors of other flows using these steps are told.",

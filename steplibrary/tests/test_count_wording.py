@@ -52,4 +52,3 @@ def test_preview_and_usage_count_the_same_forks(author, teammate, outsider, publ
     assert usage["fork_count"] == retired[str(step.pk)] == 2
     # Counted, not named: the author's list holds only the fork the author may see.
     assert [fork["created_by_username"] for fork in usage["forks"]] == ["bob"]
-

@@ -55,6 +55,15 @@ def tree_archive(*, tree: Tree) -> Tree:
 
 
 @transaction.atomic
+def tree_unarchive(*, tree: Tree) -> Tree:
+    """An archived flow becomes a draft again; its steps come back only when it is published."""
+    locked = _lock(tree)
+    if locked.status != TreeStatus.ARCHIVED:
+        return locked
+    return _save_changes(locked, {"status": TreeStatus.DRAFT})
+
+
+@transaction.atomic
 def tree_create(*, author, **fields) -> Tree:
     """A new flow by `author`, in their team unless `account_id` says otherwise."""
     fields.setdefault("account_id", author.account_id)

@@ -42,6 +42,11 @@ def test_author_builds_publishes_and_the_library_shows_it(open_session, author, 
     alice.screenshot("editor-more-options")
 
     page.get_by_role("button", name="Publish").click()
+    impact = page.get_by_role("dialog", name="Publish “Web tier certificates”?")
+    expect(impact.locator(".impact-added .impact-item")).to_have_text(
+        ["Check the expiry date", "Stop nginx", "Install the certificate"]
+    )
+    impact.get_by_role("button", name="Publish").click()
     expect(page.locator(".toast")).to_contain_text("3 steps added to the library, 0 updated, 0 removed")
     expect(page.locator("#status-badge")).to_have_text("Published")
 
@@ -387,6 +392,7 @@ def test_editor_shows_secret_findings_and_marks_a_false_positive(open_session, a
     assert (allowance.path, allowance.created_by) == ("steps[2].commands[0].code", author)
 
     page.get_by_role("button", name="Publish", exact=True).click()
+    page.locator("dialog.impact-dialog").get_by_role("button", name="Publish").click()
     expect(page.locator(".toast")).to_contain_text("Published: 2 steps added to the library")
     assert Tree.objects.get(pk=tree.pk).status == "published"
     assert page.locator(".secret-finding").count() == 0

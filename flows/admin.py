@@ -12,7 +12,14 @@ from django.db.models import QuerySet
 from django.forms.fields import InvalidJSONInput
 
 from flows.models import Tree, TreeStatus
-from flows.services import tree_archive, tree_delete, tree_publish, tree_set_active, tree_update
+from flows.services import (
+    tree_archive,
+    tree_delete,
+    tree_publish,
+    tree_set_active,
+    tree_unarchive,
+    tree_update,
+)
 from flows.tree_structure import TreeStructureError, parse_tree_structure
 
 
@@ -100,7 +107,7 @@ class TreeAdmin(admin.ModelAdmin):
     raw_id_fields = ["author"]
     autocomplete_fields = ["account"]
     readonly_fields = ["id", "version", "created_at", "updated_at", "published_at"]
-    base_actions = ["publish", "deactivate", "reactivate", "archive"]
+    base_actions = ["publish", "deactivate", "reactivate", "archive", "unarchive"]
 
     # Read when used, not at registration: the hooks are filled when the other apps load.
     @property
@@ -125,6 +132,10 @@ class TreeAdmin(admin.ModelAdmin):
         # Only the fields this form changed, applied to the locked, current row: whatever
         # someone else saved meanwhile in the fields left alone here is not written back.
         tree_update(tree=obj, **{name: form.cleaned_data[name] for name in form.changed_data})
+
+    @admin.action(description="Unarchive selected flows (back to draft)", permissions=["change"])
+    def unarchive(self, request, queryset):
+        _run_per_tree(self, request, queryset, lambda tree: tree_unarchive(tree=tree), "unarchived")
 
     # Deletions go through the service: the row is locked first, and the flow's library entries
     # are retired before the deletion (steplibrary's pre_delete receiver).

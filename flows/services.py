@@ -72,6 +72,16 @@ def tree_archive(*, tree: Tree) -> TreeSaved:
 
 
 @transaction.atomic
+def tree_unarchive(*, tree: Tree) -> TreeSaved:
+    """An archived flow becomes a draft again; its steps come back only when it is published."""
+    locked = _lock(tree)
+    locked.library_sync = None
+    if locked.status != TreeStatus.ARCHIVED:
+        return _saved(locked)
+    return _save_changes(locked, {"status": TreeStatus.DRAFT})
+
+
+@transaction.atomic
 def tree_create(*, author, **fields) -> TreeSaved:
     """A new flow by `author`, in their team unless `account_id` says otherwise."""
     fields.setdefault("account_id", author.account_id)

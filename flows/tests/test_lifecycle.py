@@ -129,6 +129,20 @@ class TestAdmin:
         assert not Tree.objects.exists()
         assert not LibraryStep.objects.filter(is_flow_synced=True, is_active=True).exists()
 
+    def test_archive_then_unarchive_actions(self, support_client, live):
+        url = reverse("admin:flows_tree_changelist")
+        response = support_client.post(
+            url, {"action": "archive", "_selected_action": [str(live.pk)]}, follow=True
+        )
+        assert "1 flow archived." in response.content.decode()
+        assert not LibraryStep.objects.filter(source_tree=live, is_active=True).exists()
+        response = support_client.post(
+            url, {"action": "unarchive", "_selected_action": [str(live.pk)]}, follow=True
+        )
+        assert "1 flow unarchived." in response.content.decode()
+        live.refresh_from_db()
+        assert live.status == TreeStatus.DRAFT
+
     def test_staff_outside_the_group_cannot_delete(self, client, staff, live):
         client.force_login(staff)
         response = client.post(reverse("admin:flows_tree_delete", args=[live.pk]), {"post": "yes"})

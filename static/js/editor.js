@@ -659,7 +659,6 @@ async function confirmImpact(intent, question = null) {
   showSimilar(intent === "publish" ? preview.similar : []);
   render();
   const similar = intent === "publish" ? unansweredSimilar() : 0;
-  if (!question && !similar && !preview.changed.length && !preview.retired.length) return true;
   // Steps very like existing entries are marked in the editor; the dialog says so, and
   // Cancel leaves the author there to insert the entries instead.
   const similarWarning = similar

@@ -6,7 +6,7 @@ import { el } from "./api.js";
 
 let rows = 0;
 
-function commandRow(command, list) {
+function commandRow(command) {
   const id = `edit-command-${(rows += 1)}`;
   const label = el("input", { id: `${id}-label`, value: command.label || "", maxlength: 255, "data-key": "label" });
   const type = el("input", { id: `${id}-type`, value: command.command_type || "", maxlength: 255, placeholder: "bash", "data-key": "command_type" });
@@ -17,7 +17,15 @@ function commandRow(command, list) {
       el("div", { class: "field" }, el("label", { for: label.id }, "Label"), label),
       el("div", { class: "field" }, el("label", { for: type.id }, "Type"), type)),
     el("div", { class: "field" }, el("label", { for: code.id }, "Command"), code));
-  row.append(el("button", { type: "button", class: "small", onclick: () => { row.remove(); renumber(list); } }, "Remove command"));
+  row.append(el("button", {
+    type: "button",
+    class: "small",
+    onclick: () => {
+      const list = row.parentElement;
+      row.remove();
+      renumber(list);
+    },
+  }, "Remove command"));
   return row;
 }
 

@@ -128,3 +128,9 @@ def test_the_structure_is_formatted_and_every_error_is_listed_at_once(support_cl
         "steps[1].type: must be one of: section_header, procedure_step, procedure_end",
     ]
     assert Tree.objects.get(pk=tree.pk).name == "Keep me"
+
+
+def test_the_add_page_still_opens(admin_client):
+    response = admin_client.get(reverse("admin:steplibrary_librarystep_add"))
+    assert response.status_code == 200
+    assert 'name="forked_from_revision"' not in response.content.decode()

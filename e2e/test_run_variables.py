@@ -67,6 +67,7 @@ def test_undeclared_placeholders_are_listed_and_declared_in_one_click(open_sessi
     # Publishing the working copy makes the declarations live; the start form offers them.
     panel.get_by_role("button", name="Remove variable 2fast").click()
     page.locator("#working-copy-banner").get_by_role("button", name="Publish").click()
+    page.locator("dialog.impact-dialog").get_by_role("button", name="Publish").click()
     expect(page.locator("#working-copy-banner")).to_be_hidden()
     assert [v["name"] for v in Tree.objects.get(pk=tree.pk).tree_structure["variables"]] == [
         "host",

@@ -62,6 +62,7 @@ def test_insert_the_suggested_entry_instead_of_publishing_a_copy(open_session, a
     expect(step.get_by_label("Description")).to_have_value("Stop nginx on web-01 before the change.")
 
     page.get_by_role("button", name="Publish").click()
+    dialog.get_by_role("button", name="Publish").click()  # the impact dialog: one step added
     expect(page.locator(".toast").last).to_contain_text("Published")
     draft.refresh_from_db()
     assert draft.status == "published"

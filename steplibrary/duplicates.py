@@ -2,18 +2,29 @@
 see show as one result.
 
 Grouping runs in the list's own query, over the rows left after visibility, filters and
-search (an entry the reader may not see is never counted or listed): window functions over
-`content_key` give each row its place in its group, the group's size and its members' ids,
-and only each group's first row is kept (Django puts the window in a subquery and filters
-outside it). The first row is the most used member (then the best rated, then the lowest
-id), whatever order the page uses, so that a group sits in the list where its most used copy
-would. Works the same on SQLite (3.25+) and PostgreSQL; the list costs no extra query.
+search (an entry the reader may not see is never counted or listed). A row is shown when no
+other row of the same filtered set in its group comes before it: the group's most used
+member (then the best rated, then the lowest id), whatever order the page uses, so a group
+sits in the list where its most used copy would. That test is a correlated NOT EXISTS on the
+`content_key` index rather than a window over every match: the page query keeps its plan
+(without a search it walks the usage index and stops at the end of the page), and the
+group's size and ids are correlated subqueries that PostgreSQL computes for the page's rows
+only. Works the same on SQLite and PostgreSQL; the list costs no extra query.
 """
 
 import uuid
 
-from django.db.models import Aggregate, Count, F, IntegerField, QuerySet, TextField, Window
-from django.db.models.functions import RowNumber
+from django.db.models import (
+    Aggregate,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    TextField,
+)
 
 MAX_DUPLICATE_IDS = 100
 
@@ -31,22 +42,37 @@ class IdList(Aggregate):
         )
 
 
-def with_duplicates(queryset: QuerySet) -> QuerySet:
-    """Annotates `duplicate_rank` (1 for the group's first row), `duplicate_total` and
-    `duplicate_ids` (every member of the group within `queryset`)."""
-    group = [F("content_key")]
-    return queryset.annotate(
-        duplicate_rank=Window(
-            RowNumber(), partition_by=group, order_by=[F("usage_count").desc(), F("rating_avg").desc(), "id"]
-        ),
-        duplicate_total=Window(Count("id"), partition_by=group, output_field=IntegerField()),
-        duplicate_ids=Window(IdList("id"), partition_by=group),
+def _group_of(queryset: QuerySet) -> QuerySet:
+    """`queryset`'s rows (all its filters and search, none of its display columns) in the
+    group of the outer row."""
+    return queryset.order_by().filter(content_key=OuterRef("content_key")).values("content_key")
+
+
+def with_duplicates(queryset: QuerySet, *, rows: QuerySet | None = None) -> QuerySet:
+    """Annotates `rows` (default: `queryset` itself) with `duplicate_total` and `duplicate_ids`:
+    the members of each row's group within `queryset`. Correlated subqueries served by the
+    `content_key` index: PostgreSQL computes them for the rows of the page only, after
+    sorting and the limit."""
+    group = _group_of(queryset)
+    return (queryset if rows is None else rows).annotate(
+        duplicate_total=Subquery(group.annotate(n=Count("pk")).values("n"), output_field=IntegerField()),
+        duplicate_ids=Subquery(group.annotate(ids=IdList("pk")).values("ids"), output_field=TextField()),
     )
 
 
 def collapse_duplicates(queryset: QuerySet) -> QuerySet:
-    """One row per group of duplicates (see the module's docstring)."""
-    return with_duplicates(queryset).filter(duplicate_rank=1)
+    """One row per group of duplicates: the rows of `queryset` that no other row of it in
+    the same group comes before (more used, then better rated, then a lower id). A
+    correlated NOT EXISTS on the `content_key` index, so the page query keeps its own plan:
+    without a search it still walks the usage index and stops at the page's end."""
+    same = {"usage_count": OuterRef("usage_count"), "rating_avg": OuterRef("rating_avg")}
+    before = (
+        Q(usage_count__gt=OuterRef("usage_count"))
+        | Q(usage_count=same["usage_count"], rating_avg__gt=OuterRef("rating_avg"))
+        | Q(**same, pk__lt=OuterRef("pk"))
+    )
+    ahead = queryset.order_by().filter(before, content_key=OuterRef("content_key")).values("pk")
+    return with_duplicates(queryset, rows=queryset.filter(~Exists(ahead)))
 
 
 def duplicates_of(step) -> dict | None:

@@ -93,13 +93,15 @@ def phase_figures(author, size: int, phase: str, rounds: int, with_naive: bool) 
 
 
 def unchanged_figures(author, size: int, rounds: int) -> dict:
-    """Per round: a first publish, then a resync of an unchanged flow of the same size."""
+    """Per round: a first publish, a publish of an unchanged published flow, and a resync of
+    one, all of the same size."""
     reset_library()
     analyze()
     results = interleaved(
         {
             "first": lambda: sync.ours_first(author, size),
             "unchanged": lambda: sync.ours_unchanged(author, size),
+            "resync": lambda: sync.ours_resync(author, size),
         },
         rounds,
     )
@@ -109,6 +111,7 @@ def unchanged_figures(author, size: int, rounds: int) -> dict:
         "rounds": rounds,
         **_medians(results),
         "unchanged_over_first": _ratio_summary(results, "unchanged", "first"),
+        "resync_over_first": _ratio_summary(results, "resync", "first"),
     }
 
 

@@ -72,8 +72,10 @@ def run_sync(args) -> dict:
         row = rounds.unchanged_figures(author, size, count)
         figures["unchanged"].append(row)
         print(
-            f"{size:>6}  unchanged  first {row['first_ms']:.1f} ms, unchanged {row['unchanged_ms']:.1f} ms "
-            f"({row['unchanged_queries']} queries): ratio {_ratio(row['unchanged_over_first'])}",
+            f"{size:>6}  unchanged  first {row['first_ms']:.1f} ms; publish unchanged {row['unchanged_ms']:.1f} ms "
+            f"({row['unchanged_queries']} queries), ratio {_ratio(row['unchanged_over_first'])}; "
+            f"resync {row['resync_ms']:.1f} ms ({row['resync_queries']} queries), "
+            f"ratio {_ratio(row['resync_over_first'])}",
             flush=True,
         )
     if args.scale_flows and connection_vendor() == "postgresql":

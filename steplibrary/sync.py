@@ -26,7 +26,6 @@ from steplibrary.models import (
     LibraryStep,
     StepType,
     Visibility,
-    build_search_text,
     version_of,
 )
 from steplibrary.notices import notices_notify
@@ -59,7 +58,6 @@ def _entry_for_node(node: FlowNode, tree: Tree, inherited_visibility: str) -> Up
         "group_label": node.group_label if stepwise else None,
     }
     return UpsertRow(
-        search_text=build_search_text(node.title, content),
         node_id=node.id,
         title=node.title,
         step_type=StepType.SOLUTION if node.type == "solution" else StepType.ACTION,

@@ -17,7 +17,7 @@ from functools import cached_property
 from django.db import DEFAULT_DB_ALIAS, connections
 
 from steplibrary.json_insert import Column, JsonInsert, null_safe_differs
-from steplibrary.models import LibraryStep, version_hash, version_of
+from steplibrary.models import LibraryStep, build_search_text, version_hash, version_of
 
 
 class DuplicateNodeIds(ValueError):
@@ -32,7 +32,11 @@ class UpsertRow:
     step_type: str
     content: dict
     visibility: str
-    search_text: str
+
+    # Both are worked out only for the rows a sync writes: an unchanged entry needs neither.
+    @cached_property
+    def search_text(self) -> str:
+        return build_search_text(self.title, self.content)
 
     @cached_property
     def content_hash(self) -> str:

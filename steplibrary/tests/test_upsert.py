@@ -11,9 +11,7 @@ from steplibrary.upsert import SYNC_COLUMNS, DuplicateNodeIds, UpsertRow, upsert
 
 def row(node_id: str, title: str = "Restart nginx") -> UpsertRow:
     content = {"instructions": title, "help_text": None, "commands": [], "group_label": None}
-    return UpsertRow(
-        node_id=node_id, title=title, step_type="action", content=content, visibility="team", search_text=""
-    )
+    return UpsertRow(node_id=node_id, title=title, step_type="action", content=content, visibility="team")
 
 
 @pytest.mark.django_db

@@ -5,7 +5,7 @@ import { highlight, termPattern } from "./highlight.js";
 import { toggletip } from "./toggletip.js";
 import { placeholderCommandBlock } from "./variables.js";
 
-const MANAGED = "Managed by source flow — fork to customize.";
+const MANAGED = readJson("ui-strings").managed_by_flow;
 const entries = new Map((readJson("library-entries") || []).map((entry) => [entry.id, entry]));
 const panel = document.getElementById("step-detail");
 const dialog = document.getElementById("edit-dialog");

@@ -47,6 +47,14 @@ def test_a_section_collapses_and_the_outline_jumps_to_a_section(open_session, au
     expect(page.locator(".toast")).to_have_text("Draft saved.")
     saved = [node["id"] for node in Tree.objects.get(pk=tree.pk).tree_structure["steps"]]
     assert saved == ["h1", "s1", "s2", "h2", "s3", "s4", "h3", "s5", "s6", "end"]
+
+    # The section stays collapsed through the save; a step added to it opens it, with the
+    # cursor in the new step.
+    expect(page.get_by_role("button", name="Expand section Clean up")).to_have_count(1)
+    expect(page.locator('[data-node-id="s6"]')).to_be_hidden()
+    page.get_by_role("button", name="Add step", exact=True).click()
+    expect(page.locator('[data-node-id="s6"]')).to_be_visible()
+    expect(page.locator("#step-list > li").nth(-2).get_by_label("Title", exact=True)).to_be_focused()
     assert alice.errors == []
 
 

@@ -151,8 +151,20 @@ export function stepsEditor({ root, state, onEdit, onStructureChange, similarOpt
 
   // ---- structural edits -----------------------------------------------------------------
 
+  // A step added or moved into a collapsed section opens it: the author sees where it went.
+  function reveal(node) {
+    const all = steps();
+    for (let index = all.indexOf(node); index >= 0; index -= 1) {
+      if (all[index].type === "section_header") {
+        collapsed.delete(all[index].id);
+        return;
+      }
+    }
+  }
+
   function insertAt(index, node) {
     steps().splice(index, 0, node);
+    reveal(node);
     onStructureChange();
     document.getElementById(`${node.id}-title`)?.focus();
   }
@@ -169,6 +181,7 @@ export function stepsEditor({ root, state, onEdit, onStructureChange, similarOpt
     if (index === -1 || target < 0 || target >= steps().length) return;
     steps().splice(index, 1);
     steps().splice(target, 0, node);
+    if (node.type !== "section_header") reveal(node);
     onStructureChange();
     cards.get(node.id)?.[offset < 0 ? "up" : "down"].focus();
   }

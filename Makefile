@@ -6,7 +6,7 @@ RUN_STAMP := $(VENV)/.installed-runtime
 STAMP := $(VENV)/.installed
 TEST_ENV := DJANGO_SETTINGS_MODULE=config.test_settings
 
-.PHONY: run test lint check audit-demo browser-deps serve bench loadtest clean
+.PHONY: run test lint check audit-demo browser-deps serve bench bench-editor loadtest clean
 
 $(RUN_STAMP): requirements.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -40,6 +40,10 @@ serve: $(RUN_STAMP)
 ## bench: sync and search benchmarks in a throwaway database (DATABASE_URL picks the engine)
 bench: $(STAMP)
 	$(VENV)/bin/python -W ignore -m bench.run --json bench-results/$$( [ -n "$$DATABASE_URL" ] && echo "$${DATABASE_URL%%:*}" || echo sqlite ).json $(BENCH_ARGS)
+
+## bench-editor: the flow editor in Chromium: load time and per-edit p50/p95 at 300 and 1,000 steps
+bench-editor: $(STAMP)
+	$(VENV)/bin/python -W ignore -m bench.editor $(BENCH_ARGS)
 
 ## loadtest: gunicorn (4 workers) on PostgreSQL and Redis, driven with a mix of requests
 loadtest: $(STAMP)

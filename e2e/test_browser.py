@@ -9,10 +9,10 @@ from flows.models import Tree
 from flows.tests.factories import TreeFactory, procedural_structure
 from steplibrary.models import LibraryStep, SecretAllowance
 from steplibrary.tests.factories import LibraryStepFactory
+from steplibrary.ui_strings import MANAGED_BY_FLOW as MANAGED
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-MANAGED = "Managed by source flow — fork to customize."
 XSS = "<img src=x onerror=alert(1)>"
 
 
@@ -116,14 +116,18 @@ def test_library_visibility_select_only_on_steps_and_inherit_removes_the_key(ope
     alice = open_session("alice")
     page = alice.page
     alice.goto(f"/flows/{tree.pk}/edit/")
+    # More Options (and the select inside) are built when opened.
+    expect(page.locator("[data-node-type=procedure_step] .more-options")).to_have_count(2)
+    expect(page.locator("[data-node-type=section_header] .more-options")).to_have_count(0)
+    expect(page.locator("[data-node-type=procedure_end] .more-options")).to_have_count(0)
+    for step in page.locator("[data-node-type=procedure_step]").all():
+        step.get_by_text("More Options").click()
     expect(page.locator("[data-node-type=procedure_step] .library-visibility")).to_have_count(2)
-    expect(page.locator("[data-node-type=section_header] .library-visibility")).to_have_count(0)
-    expect(page.locator("[data-node-type=procedure_end] .library-visibility")).to_have_count(0)
+    expect(page.locator(".library-visibility")).to_have_count(2)
     first_step = page.locator("[data-node-type=procedure_step]").first
     expect(first_step.get_by_label("Library Visibility")).to_have_value("team")
     expect(first_step.locator("option:checked")).to_have_text("Team only")
 
-    first_step.get_by_text("More Options").click()
     first_step.get_by_label("Library Visibility").select_option(label="Inherit from flow")
     page.get_by_role("button", name="Save draft").click()
     expect(page.locator(".toast")).to_have_text("Draft saved.")

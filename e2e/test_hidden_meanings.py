@@ -6,10 +6,9 @@ from playwright.sync_api import expect
 
 from e2e.conftest import ARTIFACTS
 from flows.tests.factories import TreeFactory, procedural_structure
+from steplibrary.ui_strings import MANAGED_BY_FLOW as MANAGED
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-MANAGED = "Managed by source flow — fork to customize."
 
 
 @pytest.fixture

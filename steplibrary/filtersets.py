@@ -22,6 +22,18 @@ class StableOrderingFilter(django_filters.OrderingFilter):
         return qs.order_by(*(ordering or ["-usage_count"]), "id")
 
 
+class SourceSelect(forms.NullBooleanSelect):
+    """Entries from flows, manual ones, or both: "" is no filter, as the page's form sends it."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.choices = [("", "Flows and manual"), ("true", "From flows"), ("false", "Manual")]
+
+    def format_value(self, value):
+        # A list, so the empty option is not taken as "selected" by a substring match.
+        return [super().format_value(value)]
+
+
 def section_key():
     """UPPER(content ->> 'group_label'): the expression the section filter compares and the
     one the `librarystep_section_upper_idx` index is built on, so that index serves it."""
@@ -30,9 +42,21 @@ def section_key():
 
 class LibraryStepFilterSet(django_filters.FilterSet):
     search = django_filters.CharFilter(method="filter_search", max_length=200, label="Search")
-    step_type = django_filters.ChoiceFilter(choices=StepType.choices)
-    visibility = django_filters.ChoiceFilter(choices=Visibility.choices)
-    is_flow_synced = django_filters.BooleanFilter(widget=forms.NullBooleanSelect)
+    # The library page renders these selects from the form: labels and ids are the page's.
+    step_type = django_filters.ChoiceFilter(
+        choices=StepType.choices,
+        empty_label="Any type",
+        label="Type",
+        widget=forms.Select(attrs={"id": "lib-type"}),
+    )
+    visibility = django_filters.ChoiceFilter(
+        choices=Visibility.choices,
+        empty_label="Any visibility",
+        widget=forms.Select(attrs={"id": "lib-visibility"}),
+    )
+    is_flow_synced = django_filters.BooleanFilter(
+        label="Source", widget=SourceSelect(attrs={"id": "lib-source"})
+    )
     source_tree = django_filters.UUIDFilter(field_name="source_tree_id")
     group_label = django_filters.CharFilter(method="filter_group_label", max_length=255, label="Section")
     mine = django_filters.BooleanFilter(method="filter_mine", widget=forms.NullBooleanSelect)

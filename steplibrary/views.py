@@ -10,6 +10,7 @@ from steplibrary.filtersets import LibraryStepFilterSet
 from steplibrary.notices import notices_for, notices_mark_read
 from steplibrary.search import close_matches_for, highlight_terms
 from steplibrary.selectors import section_labels, steps_for_display
+from steplibrary.ui_strings import UI_STRINGS
 
 PAGE_SIZE = 20
 
@@ -40,6 +41,7 @@ def library(request):
             ),
             "highlight_terms": highlight_terms(request.GET.get("search", "")),
             "sections": section_labels(user=request.user),
+            "ui_strings": UI_STRINGS,
         },
     )
 

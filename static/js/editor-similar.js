@@ -3,6 +3,7 @@
 // 40×, ★4.6) — insert that instead?"; inserting turns the step into that entry, linked by
 // library_step_id exactly as "Insert from library" does, so no new copy piles up.
 import { api, el, toast } from "./api.js";
+import { becomeEntry } from "./library-entry.js";
 
 let matchesByNode = new Map();
 const kept = new Set();  // steps whose author chose to keep their own version
@@ -21,24 +22,6 @@ function describe(match) {
   return `looks like '${match.title}' (used ${match.usage_count}×${rating})`;
 }
 
-// The entry's fields, as the library picker would insert them; the node keeps its id (and
-// its place, answer and children in a tree).
-function becomeEntry(node, entry, stepwise) {
-  const content = entry.content || {};
-  node.title = entry.title;
-  node.library_step_id = entry.id;
-  if (content.instructions && content.instructions !== entry.title) node.description = content.instructions;
-  else delete node.description;
-  if (!stepwise) return;
-  if (content.help_text) node.expected_outcome = content.help_text;
-  else delete node.expected_outcome;
-  node.commands = (content.commands || []).map((command) => ({
-    code: command.command,
-    ...(command.command_type ? { language: command.command_type } : {}),
-    ...(command.label ? { label: command.label } : {}),
-  }));
-}
-
 async function insertInstead(node, match, { stepwise, onChange }) {
   let entry;
   try {
@@ -47,7 +30,8 @@ async function insertInstead(node, match, { stepwise, onChange }) {
     toast(error.message, "error");
     return;
   }
-  becomeEntry(node, entry, stepwise);
+  // The node keeps its id (and its place, answer and children in a tree).
+  becomeEntry(node, entry, { stepwise });
   matchesByNode.delete(node.id);
   onChange();
   toast(`Inserted '${entry.title}' from the library; publish to keep it.`, "success");

@@ -7,7 +7,7 @@ import { placeholderCommandBlock } from "./variables.js";
 import { commandsEditor } from "./entry-commands.js";
 import { forkedFromLine, revisionKind } from "./provenance.js";
 
-const MANAGED = "Managed by source flow — fork to customize.";
+const MANAGED = readJson("ui-strings").managed_by_flow;
 const entries = new Map((readJson("library-entries") || []).map((entry) => [entry.id, entry]));
 const panel = document.getElementById("step-detail");
 const dialog = document.getElementById("edit-dialog");

@@ -1,6 +1,7 @@
 // Walk a flow: check off procedural steps, or answer a troubleshooting tree's questions.
 // Ad-hoc steps from the library join the current run (they do not change the flow).
 import { api, el, readJson } from "./api.js";
+import { nodeFieldsFromEntry } from "./library-entry.js";
 import { pickFromLibrary } from "./library-picker.js";
 import { declaredVariables, fieldName, placeholderCommandBlock, storeSecrets, variableField } from "./variables.js";
 
@@ -15,16 +16,7 @@ function commandsOf(node) {
 }
 
 function adhocNode(entry) {
-  const content = entry.content || {};
-  return {
-    id: `adhoc-${crypto.randomUUID().slice(0, 8)}`,
-    type: "procedure_step",
-    title: entry.title,
-    description: content.instructions,
-    expected_outcome: content.help_text,
-    commands: (content.commands || []).map((command) => ({ code: command.command, label: command.label, language: command.command_type })),
-    adhoc: true,
-  };
+  return { id: `adhoc-${crypto.randomUUID().slice(0, 8)}`, type: "procedure_step", ...nodeFieldsFromEntry(entry), adhoc: true };
 }
 
 function stepDetails(node) {

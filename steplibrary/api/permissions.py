@@ -3,7 +3,7 @@
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from steplibrary.api.serializers import MANAGED_BY_FLOW
+from steplibrary.ui_strings import MANAGED_BY_FLOW
 
 # Actions anyone who can see an entry may take.
 OPEN_ACTIONS = {"fork", "rate", "use"}

@@ -11,7 +11,6 @@ from steplibrary.merge import STATUS_CHOICES
 from steplibrary.models import LibraryStep, Notice, SecretAllowance, StepRevision, Visibility
 from steplibrary.selectors import upstream_flags
 
-MANAGED_BY_FLOW = "Managed by source flow — fork to customize."
 _DATETIME = serializers.DateTimeField()  # DRF's own datetime output format
 
 

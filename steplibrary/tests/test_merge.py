@@ -11,6 +11,7 @@ from flows.tests.factories import TreeFactory, procedural_structure
 from steplibrary.merge import merge_fields, merged_version
 from steplibrary.models import LibraryStep, StepRevision
 from steplibrary.tests.factories import LibraryStepFactory
+from steplibrary.ui_strings import MANAGED_BY_FLOW
 
 
 def client_for(user) -> APIClient:
@@ -354,7 +355,7 @@ class TestRestore:
         synced = entry(public_flow, "s1")
         response = client_for(author).post(f"/api/steps/{synced.pk}/revisions/1/restore/")
         assert response.status_code == 403
-        assert response.json()["detail"] == "Managed by source flow — fork to customize."
+        assert response.json()["detail"] == MANAGED_BY_FLOW
         team_entry = LibraryStepFactory(created_by=author, team=True)
         StepRevision.objects.create(
             step=team_entry,

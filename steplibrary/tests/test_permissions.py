@@ -9,6 +9,7 @@ from rest_framework.test import APIClient
 from flows.tests.factories import TreeFactory
 from steplibrary.models import LibraryStep
 from steplibrary.tests.factories import LibraryStepFactory, distinct_structure
+from steplibrary.ui_strings import MANAGED_BY_FLOW
 
 USERS = ["creator", "teammate", "other_account", "no_account", "staff", "anonymous"]
 STEP_OBJECTS = ["private_manual", "team_manual", "public_manual", "team_synced", "public_synced"]
@@ -117,7 +118,7 @@ def test_permission_matrix(world, user, kind, action):
         listed = {row["id"] for row in response.json()["results"]}
         assert (str(obj.pk) in listed) == (user in SEES[kind])
     if response.status_code == 403 and kind.endswith("synced"):
-        assert response.json()["detail"] == "Managed by source flow — fork to customize."
+        assert response.json()["detail"] == MANAGED_BY_FLOW
     if response.status_code in (403, 404) and action in ("update", "delete"):
         obj.refresh_from_db()
         assert getattr(obj, "name" if kind.endswith("tree") else "title") != "Renamed"

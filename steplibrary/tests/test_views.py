@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from flows.tests.factories import TreeFactory, procedural_structure
 from steplibrary.tests.factories import LibraryStepFactory, distinct_structure
+from steplibrary.ui_strings import MANAGED_BY_FLOW
 
 
 @pytest.mark.django_db
@@ -106,3 +107,25 @@ class TestUpdatesPage:
 
     def test_login_required(self, client):
         assert client.get("/updates/").status_code == 302
+
+
+@pytest.mark.django_db
+class TestLibraryFilterForm:
+    def test_the_filter_selects_come_from_the_filterset_and_keep_the_choice(self, client, author):
+        client.force_login(author)
+        response = client.get("/library/?step_type=solution&is_flow_synced=false&visibility=team")
+        html = response.content.decode()
+        assert '<select name="step_type" id="lib-type">' in html
+        assert '<option value="">Any type</option>' in html
+        assert '<option value="solution" selected>Solution</option>' in html
+        assert '<select name="is_flow_synced" id="lib-source">' in html
+        assert '<option value="">Flows and manual</option>' in html
+        assert '<option value="false" selected>Manual</option>' in html
+        assert '<option value="team" selected>Team</option>' in html
+        assert '<label for="lib-visibility">Visibility</label>' in html
+
+    def test_the_page_hands_its_script_the_shared_words(self, client, author):
+        client.force_login(author)
+        response = client.get("/library/")
+        assert response.context["ui_strings"]["managed_by_flow"] == MANAGED_BY_FLOW
+        assert 'id="ui-strings"' in response.content.decode()

@@ -1,0 +1,310 @@
+// The procedural / maintenance step editor: sections, steps with their commands, and the end.
+// Large flows stay responsive: each node's card is built once and kept by node id; an edit
+// rebuilds only the card it changed, and a move or removal moves or drops only those cards.
+// Sections collapse, and the outline jumps to a section.
+import { el } from "./api.js";
+import { similarNote } from "./editor-similar.js";
+import { iconButton, newId, nodeErrors, nodeSecrets, takedownBadge, takedownNote, textField } from "./editor-widgets.js";
+import { nodeFieldsFromEntry } from "./library-entry.js";
+import { pickFromLibrary } from "./library-picker.js";
+
+const VISIBILITY_OPTIONS = [["", "Inherit from flow"], ["team", "Team only"], ["public", "Public"]];
+const KINDS = { section_header: "Section", procedure_step: "Step", procedure_end: "End" };
+
+// `onEdit()` marks the flow unsaved; `onStructureChange()` also asks the page to render.
+export function stepsEditor({ root, state, onEdit, onStructureChange, similarOptions }) {
+  const cards = new Map();  // node id → { node, item, up, down, remove, count }
+  const stale = new Set();  // node ids whose card must be rebuilt on the next render
+  const openOptions = new Set();  // node ids whose More Options the author opened
+  const collapsed = new Set();  // section ids the author collapsed
+  const steps = () => state.structure.steps;
+  const kindOf = (node) => KINDS[node.type] || node.type;
+
+  const outline = el("nav", { class: "step-outline card", id: "step-outline", "aria-label": "Sections" });
+  const list = el("ol", { class: "node-list", id: "step-list" });
+  const empty = el("p", { class: "empty card" }, "No steps yet. Add a section or a step.");
+  const addEnd = el("button", { type: "button", onclick: () => insertAt(steps().length, { id: newId("end"), type: "procedure_end", title: "Done" }) }, "Add end");
+  const addBar = el("div", { class: "row-actions add-bar" },
+    el("button", { type: "button", onclick: () => insertStep({ id: newId("h"), type: "section_header", title: "" }) }, "Add section"),
+    el("button", { type: "button", onclick: () => insertStep({ id: newId("s"), type: "procedure_step", title: "", commands: [] }) }, "Add step"),
+    addEnd,
+    el("button", { type: "button", onclick: () => pickFromLibrary((entry) => insertStep({ id: newId("s"), type: "procedure_step", ...nodeFieldsFromEntry(entry) })) }, "Insert from library"));
+
+  function rebuild(node) {
+    stale.add(node.id);
+    onStructureChange();
+  }
+
+  // ---- one card ----------------------------------------------------------------------
+
+  function commandEditor(node, command, index) {
+    const base = `${node.id}-cmd-${index}`;
+    const input = (key, field) => field.addEventListener("input", () => {
+      if (field.value) command[key] = field.value;
+      else delete command[key];
+      onEdit(node, key);
+    });
+    const language = el("input", { id: `${base}-language`, value: command.language || "", placeholder: "bash" });
+    const label = el("input", { id: `${base}-label`, value: command.label || "", placeholder: "Stop" });
+    const code = el("textarea", { id: `${base}-code`, rows: 2, class: "code" }, command.code || "");
+    input("language", language);
+    input("label", label);
+    input("code", code);
+    return el("fieldset", { class: "command-editor" },
+      el("legend", {}, `Command ${index + 1}`),
+      el("div", { class: "inline" },
+        el("div", { class: "field" }, el("label", { for: `${base}-language` }, "Language"), language),
+        el("div", { class: "field" }, el("label", { for: `${base}-label` }, "Label"), label)),
+      el("div", { class: "field" }, el("label", { for: `${base}-code` }, "Code"), code),
+      iconButton("Remove command", () => { node.commands.splice(index, 1); rebuild(node); }));
+  }
+
+  function visibilityField(node) {
+    const id = `${node.id}-library-visibility`;
+    const select = el("select", { id, name: "library_visibility", class: "library-visibility" },
+      VISIBILITY_OPTIONS.map(([value, label]) => el("option", { value, selected: (node.library_visibility || "") === value }, label)));
+    select.addEventListener("change", () => {
+      // "Inherit from flow" removes the key: the step then follows the flow's visibility.
+      if (select.value) node.library_visibility = select.value;
+      else delete node.library_visibility;
+      rebuild(node);
+      document.getElementById(id)?.focus();
+    });
+    return el("div", { class: "field" }, el("label", { for: id }, "Library Visibility"), select);
+  }
+
+  // The options are built when first opened: most steps never open them. A rebuilt card keeps
+  // the author's open More Options open.
+  function moreOptions(node) {
+    const details = el("details", { class: "more-options", open: openOptions.has(node.id) }, el("summary", {}, "More Options"));
+    const fill = () => {
+      if (details.children.length === 1) details.append(visibilityField(node));
+    };
+    if (details.open) fill();
+    details.addEventListener("toggle", () => {
+      if (details.open) fill();
+      if (details.open) openOptions.add(node.id);
+      else openOptions.delete(node.id);
+    });
+    return details;
+  }
+
+  // A step that overrides the flow's library visibility says so on its card, not only in More Options.
+  function visibilityChip(node) {
+    const label = VISIBILITY_OPTIONS.find(([value]) => value && value === node.library_visibility)?.[1];
+    if (!label) return null;
+    return el("span", { class: `badge vis-${node.library_visibility} visibility-chip` },
+      el("span", { class: "visually-hidden" }, "Library visibility: "), label);
+  }
+
+  function stepBody(node) {
+    if (node.type !== "procedure_step") return [];
+    node.commands = node.commands || [];
+    return [
+      textField(node, "description", "Description", onEdit, { multiline: true }),
+      textField(node, "expected_outcome", "Expected outcome", onEdit),
+      el("div", { class: "commands" },
+        node.commands.map((command, index) => commandEditor(node, command, index)),
+        iconButton("Add command", () => { node.commands.push({ language: "bash", code: "" }); rebuild(node); })),
+      moreOptions(node),
+    ];
+  }
+
+  function removeLabel(node) {
+    return `Remove ${kindOf(node).toLowerCase()} ${node.title || ""}`.trim();
+  }
+
+  function buildCard(node) {
+    const kind = kindOf(node).toLowerCase();
+    const card = { node };
+    card.up = iconButton("↑", () => moveStep(node, -1), { class: "small move-up", "aria-label": `Move ${kind} up` });
+    card.down = iconButton("↓", () => moveStep(node, 1), { class: "small move-down", "aria-label": `Move ${kind} down` });
+    card.remove = iconButton("Remove", () => removeStep(node), { class: "small danger", "aria-label": removeLabel(node) });
+    let toggle = null;
+    if (node.type === "section_header") {
+      card.count = el("span", { class: "muted small section-count" });
+      toggle = iconButton("Collapse", () => toggleSection(node), { class: "small section-toggle", "aria-expanded": "true", "aria-controls": "step-list" });
+      card.toggle = toggle;
+    }
+    card.item = el("li", { class: `node card node-${node.type}`, dataset: { nodeId: node.id, nodeType: node.type } },
+      el("div", { class: "node-head" },
+        el("span", { class: `badge kind-${node.type}` }, KINDS[node.type] || node.type),
+        visibilityChip(node), takedownBadge(state, node), card.count,
+        el("div", { class: "node-controls" }, toggle, card.up, card.down, card.remove)),
+      takedownNote(state, node),
+      nodeErrors(state, node),
+      nodeSecrets(state, node),
+      similarNote(node, similarOptions),
+      textField(node, "title", node.type === "section_header" ? "Section title" : "Title", onEdit),
+      stepBody(node));
+    return card;
+  }
+
+  // Typing a title renames the step's Remove button and, for a section, its outline entry.
+  root.addEventListener("input", (event) => {
+    const item = event.target.closest("[data-node-id]");
+    const card = item && cards.get(item.dataset.nodeId);
+    if (!card || event.target.id !== `${card.node.id}-title`) return;
+    card.remove.setAttribute("aria-label", removeLabel(card.node));
+    if (card.node.type === "section_header") renderOutline();
+  });
+
+  // ---- structural edits -----------------------------------------------------------------
+
+  // A step added or moved into a collapsed section opens it: the author sees where it went.
+  function reveal(node) {
+    const all = steps();
+    for (let index = all.indexOf(node); index >= 0; index -= 1) {
+      if (all[index].type === "section_header") {
+        collapsed.delete(all[index].id);
+        return;
+      }
+    }
+  }
+
+  function insertAt(index, node) {
+    steps().splice(index, 0, node);
+    reveal(node);
+    onStructureChange();
+    document.getElementById(`${node.id}-title`)?.focus();
+  }
+
+  // New steps go before the end node, which must stay last.
+  function insertStep(node) {
+    const endIndex = steps().findIndex((step) => step.type === "procedure_end");
+    insertAt(endIndex === -1 ? steps().length : endIndex, node);
+  }
+
+  function moveStep(node, offset) {
+    const index = steps().indexOf(node);
+    const target = index + offset;
+    if (index === -1 || target < 0 || target >= steps().length) return;
+    steps().splice(index, 1);
+    steps().splice(target, 0, node);
+    if (node.type !== "section_header") reveal(node);
+    onStructureChange();
+    cards.get(node.id)?.[offset < 0 ? "up" : "down"].focus();
+  }
+
+  function removeStep(node) {
+    const index = steps().indexOf(node);
+    if (index !== -1) steps().splice(index, 1);
+    onStructureChange();
+  }
+
+  // ---- sections and outline ---------------------------------------------------------------
+
+  function toggleSection(section) {
+    if (collapsed.has(section.id)) collapsed.delete(section.id);
+    else collapsed.add(section.id);
+    arrange();
+  }
+
+  function jumpTo(section) {
+    collapsed.delete(section.id);
+    arrange();
+    const input = document.getElementById(`${section.id}-title`);
+    input?.scrollIntoView({ block: "start" });
+    input?.focus({ preventScroll: true });
+  }
+
+  let outlineKey = null;
+
+  function renderOutline() {
+    const sections = steps().filter((node) => node.type === "section_header");
+    const key = JSON.stringify(sections.map((node) => [node.id, node.title]));
+    if (key === outlineKey) return;
+    outlineKey = key;
+    outline.hidden = !sections.length;
+    outline.replaceChildren(el("h3", {}, "Outline"), el("ol", { class: "outline-list" }, sections.map((section) =>
+      el("li", {}, el("a", { href: `#${section.id}-title`, dataset: { sectionId: section.id }, onclick: (event) => { event.preventDefault(); jumpTo(section); } },
+        section.title || "Untitled section")))));
+  }
+
+  // Position-dependent state, in one pass: move buttons at the ends, and the steps a collapsed
+  // section hides (up to the next section; the end stays visible).
+  function arrange() {
+    const all = steps();
+    let section = null;
+    let hidden = 0;
+    const closeSection = () => {
+      if (!section) return;
+      const open = !collapsed.has(section.node.id);
+      setText(section.toggle, open ? "Collapse" : "Expand");
+      section.toggle.setAttribute("aria-expanded", String(open));
+      section.toggle.setAttribute("aria-label", `${open ? "Collapse" : "Expand"} section ${section.node.title || ""}`.trim());
+      setText(section.count, open ? "" : `${hidden} hidden`);
+    };
+    all.forEach((node, index) => {
+      const card = cards.get(node.id);
+      // Only what changed is written: an unchanged write still costs a style check per card.
+      if (card.up.disabled !== (index === 0)) card.up.disabled = index === 0;
+      if (card.down.disabled !== (index === all.length - 1)) card.down.disabled = index === all.length - 1;
+      if (node.type === "section_header") {
+        closeSection();
+        section = card;
+        hidden = 0;
+      }
+      const hide = node.type === "procedure_step" && section !== null && collapsed.has(section.node.id);
+      if (card.item.hidden !== hide) card.item.hidden = hide;
+      if (hide) hidden += 1;
+    });
+    closeSection();
+  }
+
+  function setText(element, text) {
+    if (element.textContent !== text) element.textContent = text;
+  }
+
+  // ---- render --------------------------------------------------------------------------
+
+  // Brings the list in line with the structure: cards of removed nodes go, new and stale
+  // nodes get a card, and the cards are put in order with as few DOM moves as possible.
+  function render({ all = false } = {}) {
+    if (!root.contains(list)) root.replaceChildren(outline, empty, list, addBar);
+    if (all) {
+      cards.clear();
+      list.replaceChildren();
+    }
+    const current = steps();
+    const ids = new Set(current.map((node) => node.id));
+    for (const [id, card] of cards) {
+      if (ids.has(id)) continue;
+      card.item.remove();
+      cards.delete(id);
+    }
+    let cursor = list.firstChild;
+    for (const node of current) {
+      let card = cards.get(node.id);
+      if (!card || card.node !== node || stale.has(node.id)) {
+        const old = card?.item;
+        card = buildCard(node);
+        cards.set(node.id, card);
+        if (old?.parentNode === list) {
+          old.replaceWith(card.item);
+          if (old === cursor) cursor = card.item;
+        }
+      }
+      if (card.item === cursor) cursor = cursor.nextSibling;
+      else list.insertBefore(card.item, cursor);
+    }
+    while (cursor) {
+      const next = cursor.nextSibling;
+      cursor.remove();
+      cursor = next;
+    }
+    stale.clear();
+    list.hidden = !current.length;
+    empty.hidden = Boolean(current.length);
+    addEnd.disabled = current.some((node) => node.type === "procedure_end");
+    renderOutline();
+    arrange();
+  }
+
+  // Problems and secrets must be seen: open every section.
+  function expandAll() {
+    collapsed.clear();
+  }
+
+  return { render, invalidate: (node) => stale.add(node.id), expandAll };
+}

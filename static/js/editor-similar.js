@@ -35,7 +35,6 @@ async function insertInstead(node, match, { stepwise, onChange }) {
   matchesByNode.delete(node.id);
   onChange();
   toast(`Inserted '${entry.title}' from the library; publish to keep it.`, "success");
-  api("POST", `/api/steps/${entry.id}/use/`).catch(() => {});  // counting the use is best effort
 }
 
 // The note under a step, or null when it has no (unanswered) suggestion.

@@ -1,6 +1,6 @@
 // A dialog that searches the step library and hands the chosen entry to a callback.
-// Choosing an entry records a use of it, unless the caller records it itself (a live session).
-import { api, el, toast } from "./api.js";
+// Choosing is not a use: an entry's uses are counted by the live sessions that run it.
+import { api, el } from "./api.js";
 
 const dialog = document.getElementById("library-picker");
 const form = document.getElementById("picker-form");
@@ -8,7 +8,6 @@ const input = document.getElementById("picker-search");
 const results = document.getElementById("picker-results");
 const status = document.getElementById("picker-status");
 let onPick = null;
-let recordUse = true;
 
 async function search() {
   status.textContent = "Searching…";
@@ -29,23 +28,16 @@ async function search() {
   }
 }
 
-async function choose(entry) {
+function choose(entry) {
   dialog.close();
   onPick(entry);
-  if (!recordUse) return;
-  try {
-    await api("POST", `/api/steps/${entry.id}/use/`);
-  } catch (error) {
-    toast(`Inserted, but the use was not recorded: ${error.message}`, "error");
-  }
 }
 
 form.addEventListener("submit", (event) => { event.preventDefault(); search(); });
 dialog.querySelector("[data-close]").addEventListener("click", () => dialog.close());
 
-export function pickFromLibrary(callback, options = {}) {
+export function pickFromLibrary(callback) {
   onPick = callback;
-  recordUse = options.recordUse !== false;
   dialog.showModal();
   input.focus();
   if (!results.children.length) search();

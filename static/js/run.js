@@ -348,7 +348,7 @@ adhocButton.addEventListener("click", () => pickFromLibrary(async (entry) => {
     toast(error.message, "error");
   }
   await refresh(true);
-}, { recordUse: false }));
+}));
 
 finishButton.addEventListener("click", () => {
   finishError.textContent = "";

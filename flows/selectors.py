@@ -1,8 +1,8 @@
-"""Reads of flows that other apps annotate onto their own rows."""
+"""Reads of flows: what other apps annotate onto their own rows, and a flow's history."""
 
-from django.db.models import Case, CharField, Exists, F, OuterRef, When
+from django.db.models import Case, CharField, Exists, F, OuterRef, QuerySet, When
 
-from flows.models import Tree
+from flows.models import Tree, TreeRevision, TreeWorkingCopy
 
 
 def flow_name_if_visible(*, user, field: str) -> Case:
@@ -11,3 +11,34 @@ def flow_name_if_visible(*, user, field: str) -> Case:
     decides whether a derived row may name its flow."""
     openable = Tree.objects.visible_to(user).filter(pk=OuterRef(f"{field}_id"))
     return Case(When(Exists(openable), then=F(f"{field}__name")), default=None, output_field=CharField())
+
+
+def tree_working_copy(*, tree: Tree) -> TreeWorkingCopy | None:
+    return TreeWorkingCopy.objects.select_related("saved_by").filter(tree=tree).first()
+
+
+def tree_revisions_for_list(*, tree: Tree) -> QuerySet[TreeRevision]:
+    """The flow's history, newest first, without the structures (a page lists many)."""
+    return (
+        TreeRevision.objects.filter(tree=tree)
+        .select_related("created_by")
+        .defer("tree_structure")
+        .order_by("-number")
+    )
+
+
+def tree_revision(*, tree: Tree, number: int) -> TreeRevision | None:
+    return TreeRevision.objects.select_related("created_by").filter(tree=tree, number=number).first()
+
+
+def tree_revision_pair(*, tree: Tree, older: int, newer: int) -> tuple[TreeRevision, TreeRevision] | None:
+    """Both ends of a diff in one query, whatever their size; None when either is missing."""
+    revisions = {
+        revision.number: revision
+        for revision in TreeRevision.objects.filter(tree=tree, number__in=[older, newer]).only(
+            "number", "name", "tree_structure"
+        )
+    }
+    if older not in revisions or newer not in revisions:
+        return None
+    return revisions[older], revisions[newer]

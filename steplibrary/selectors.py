@@ -2,14 +2,15 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Case, Exists, F, OuterRef, Subquery, TextField, When
+from django.db.models import Case, Exists, F, OuterRef, QuerySet, Subquery, TextField, When
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 
+from flows.models import Tree
 from flows.selectors import flow_name_if_visible
 from steplibrary.diff import diff_versions
 from steplibrary.merge import MergeField, conflicts_of, merge_fields
-from steplibrary.models import LibraryStep, StepRating, StepRevision, version_of
+from steplibrary.models import LibraryStep, SecretAllowance, StepRating, StepRevision, version_of
 from steplibrary.usage import trees_using_steps
 
 
@@ -214,4 +215,25 @@ def step_usage(*, step: LibraryStep, user) -> StepUsage:
         flows=flows,
         fork_count=LibraryStep.objects.filter(forked_from=step, is_active=True).count(),
         forks=list(forks),
+    )
+
+
+def secret_allowances_of(owner) -> QuerySet[SecretAllowance]:
+    """A flow's or an entry's allowances (findings marked false positives), with who made them."""
+    return owner.secret_allowances.select_related("created_by")
+
+
+def secret_allowance_for_display(*, pk: int) -> SecretAllowance:
+    return SecretAllowance.objects.select_related("created_by").get(pk=pk)
+
+
+def step_revisions_for_list(*, step: LibraryStep, user, limit: int = 200) -> QuerySet[StepRevision]:
+    """An entry's revisions, newest first, only those recorded while `user` could see it."""
+    return StepRevision.objects.filter(step=step).visible_to(user)[:limit]
+
+
+def steps_taken_down_in(*, tree: Tree) -> QuerySet[LibraryStep]:
+    """The flow's entries that support staff took down, in node order."""
+    return (
+        LibraryStep.objects.synced_from(tree).filter(taken_down_at__isnull=False).order_by("source_node_id")
     )

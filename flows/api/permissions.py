@@ -12,3 +12,12 @@ class CanChangeTree(BasePermission):
         if request.method in SAFE_METHODS:
             return True
         return Tree.objects.editable_by(request.user).filter(pk=obj.pk).exists()
+
+
+class EditsTree(BasePermission):
+    """Even to read: what only the people who edit a flow see (e.g. its takedowns)."""
+
+    message = "Only the flow's author and team can see this."
+
+    def has_object_permission(self, request, view, obj) -> bool:
+        return Tree.objects.editable_by(request.user).filter(pk=obj.pk).exists()

@@ -30,6 +30,7 @@ from flows.history import VersionConflict, etag_for, history_version, parse_if_m
 from flows.library import library_preview
 from flows.links import link_errors
 from flows.models import Tree, TreeRevision, TreeWorkingCopy
+from flows.selectors import tree_revision, tree_revision_pair, tree_revisions_for_list, tree_working_copy
 from flows.services import (
     NotPublished,
     TreeSaved,
@@ -157,7 +158,7 @@ class TreeWorkingCopyView(_EditableTreeView):
     @extend_schema(responses={200: WorkingCopySerializer, **_NOT_EDITABLE})
     def get(self, request, pk):
         tree = self.get_object()
-        copy = TreeWorkingCopy.objects.select_related("saved_by").filter(tree=tree).first()
+        copy = tree_working_copy(tree=tree)
         if copy is None:
             raise NotFound("This flow has no working copy.")
         return self._respond(copy, history_version(tree))
@@ -244,13 +245,7 @@ class TreeRevisionListView(_EditableTreeView):
     @extend_schema(responses={200: TreeRevisionSerializer(many=True), **_NOT_EDITABLE})
     def get(self, request, pk):
         tree = self.get_object()
-        revisions = (
-            TreeRevision.objects.filter(tree=tree)
-            .select_related("created_by")
-            .defer("tree_structure")
-            .order_by("-number")
-        )
-        page = self.paginate_queryset(revisions)
+        page = self.paginate_queryset(tree_revisions_for_list(tree=tree))
         response = self.get_paginated_response(TreeRevisionSerializer(page, many=True).data)
         response["ETag"] = etag_for(history_version(tree))
         return response
@@ -259,7 +254,7 @@ class TreeRevisionListView(_EditableTreeView):
 def _revision_or_404(tree: Tree, number: int) -> TreeRevision:
     if number > _MAX_NUMBER:
         raise NotFound("No such revision.")
-    revision = TreeRevision.objects.select_related("created_by").filter(tree=tree, number=number).first()
+    revision = tree_revision(tree=tree, number=number)
     if revision is None:
         raise NotFound("No such revision.")
     return revision
@@ -298,16 +293,10 @@ class TreeRevisionDiffView(_EditableTreeView):
         )
         query.is_valid(raise_exception=True)
         older, newer = query.validated_data["older"], query.validated_data["newer"]
-        # One query for both ends, whatever their size.
-        revisions = {
-            revision.number: revision
-            for revision in TreeRevision.objects.filter(tree=tree, number__in=[older, newer]).only(
-                "number", "name", "tree_structure"
-            )
-        }
-        if older not in revisions or newer not in revisions:
+        pair = tree_revision_pair(tree=tree, older=older, newer=newer)
+        if pair is None:
             raise NotFound("No such revision.")
-        before, after = revisions[older], revisions[newer]
+        before, after = pair
         changes = structure_changes(
             before.tree_structure, after.tree_structure, old_name=before.name, new_name=after.name
         )

@@ -15,7 +15,6 @@ from rest_framework.response import Response
 
 from config.schema import ErrorSerializer
 from config.throttling import WriteRateThrottle
-from flows.models import Tree
 from runs.api.serializers import (
     AdhocCreateSerializer,
     AdhocStepSerializer,
@@ -29,7 +28,7 @@ from runs.api.serializers import (
 )
 from runs.filtersets import SessionFilterSet
 from runs.models import Session
-from runs.selectors import sessions_for_detail, sessions_for_list
+from runs.selectors import entry_to_insert, sessions_for_detail, sessions_for_list, tree_to_run
 from runs.services import (
     NotAParticipant,
     SessionClosed,
@@ -39,7 +38,6 @@ from runs.services import (
     session_record_event,
     session_start,
 )
-from steplibrary.models import LibraryStep
 
 
 class Conflict(APIException):
@@ -110,7 +108,7 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         body = SessionCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        tree = Tree.objects.visible_to(request.user).filter(pk=data["tree"]).first()
+        tree = tree_to_run(user=request.user, pk=data["tree"])
         if tree is None:
             raise ValidationError({"tree": ["No such flow."]})
         session = session_start(
@@ -161,7 +159,7 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         session = self._target()
         body = AdhocCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        step = LibraryStep.objects.visible_to(request.user).filter(pk=body.validated_data["step"]).first()
+        step = entry_to_insert(user=request.user, pk=body.validated_data["step"])
         if step is None:
             raise ValidationError({"step": ["No such library entry."]})
         adhoc = _write(

@@ -7,7 +7,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -20,7 +20,7 @@ from config.concurrency import (
 )
 from config.schema import ErrorSerializer
 from config.throttling import WriteRateThrottle
-from flows.api.permissions import CanChangeTree
+from flows.api.permissions import CanChangeTree, EditsTree
 from flows.models import Tree
 from flows.tree_structure import TreeStructureError
 from steplibrary.api.pagination import LibraryPagination
@@ -47,7 +47,7 @@ from steplibrary.api.serializers import (
 )
 from steplibrary.filtersets import LibraryStepFilterSet
 from steplibrary.merge import MergeConflict, SourceRetired
-from steplibrary.models import LibraryStep, Notice, SecretAllowance, StepRevision
+from steplibrary.models import LibraryStep, Notice, StepRevision
 from steplibrary.notices import notices_for, notices_mark_read
 from steplibrary.secret_checks import SecretFindingsError
 from steplibrary.selectors import (
@@ -55,9 +55,13 @@ from steplibrary.selectors import (
     RevisionsNotAdjacent,
     duplicates_for_display,
     fork_upstream_report,
+    secret_allowance_for_display,
+    secret_allowances_of,
     step_revision_diff,
+    step_revisions_for_list,
     step_usage,
     steps_for_display,
+    steps_taken_down_in,
     upstream_flags,
 )
 from steplibrary.services import (
@@ -113,7 +117,7 @@ def _allow(request, allow, serializer_class):
         raise ValidationError({"fingerprint": [NO_SUCH_FINDING]}) from None
     except TreeStructureError as error:
         raise ValidationError(error.as_detail()) from None
-    allowance = SecretAllowance.objects.select_related("created_by").get(pk=allowance.pk)
+    allowance = secret_allowance_for_display(pk=allowance.pk)
     return Response(
         SecretAllowanceSerializer(allowance).data,
         status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
@@ -207,7 +211,7 @@ class LibraryStepViewSet(ConditionalWriteMixin, viewsets.ModelViewSet):
         """The entry's recorded versions, newest first: only those recorded while the caller
         could see the entry (numbers may show gaps)."""
         step = self.get_object()
-        revisions = StepRevision.objects.filter(step=step).visible_to(request.user)[:200]
+        revisions = step_revisions_for_list(step=step, user=request.user)
         return Response(StepRevisionSerializer(revisions, many=True).data)
 
     @extend_schema(
@@ -376,8 +380,7 @@ class LibraryStepViewSet(ConditionalWriteMixin, viewsets.ModelViewSet):
         """Findings of the secret scan that the entry's creator marked as false positives."""
         step = self.get_object()
         if request.method == "GET":
-            allowances = step.secret_allowances.select_related("created_by")
-            return Response(SecretAllowanceSerializer(allowances, many=True).data)
+            return Response(SecretAllowanceSerializer(secret_allowances_of(step), many=True).data)
         return _allow(
             request,
             lambda **body: step_secret_allow(step=step, user=request.user, **body),
@@ -415,8 +418,7 @@ class TreeSecretAllowanceView(GenericAPIView):
     @extend_schema(responses={200: SecretAllowanceSerializer(many=True), 404: SECRET_ALLOW_ERRORS[404]})
     def get(self, request, pk):
         tree = self.get_object()
-        allowances = tree.secret_allowances.select_related("created_by")
-        return Response(SecretAllowanceSerializer(allowances, many=True).data)
+        return Response(SecretAllowanceSerializer(secret_allowances_of(tree), many=True).data)
 
     @extend_schema(
         request=TreeSecretAllowRequestSerializer,
@@ -437,7 +439,7 @@ class TreeTakedownsView(GenericAPIView):
     people who edit it (the editor marks them)."""
 
     serializer_class = TakedownSerializer
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsAuthenticated, EditsTree]
     queryset = Tree.objects.none()
 
     def get_queryset(self):
@@ -448,15 +450,8 @@ class TreeTakedownsView(GenericAPIView):
         responses={200: TakedownSerializer(many=True), 403: ErrorSerializer, 404: ErrorSerializer},
     )
     def get(self, request, pk):
-        tree = self.get_object()
-        if not Tree.objects.editable_by(request.user).filter(pk=tree.pk).exists():
-            raise PermissionDenied("Only the flow's author and team can see its takedowns.")
-        steps = (
-            LibraryStep.objects.synced_from(tree)
-            .filter(taken_down_at__isnull=False)
-            .order_by("source_node_id")
-        )
-        return Response(self.get_serializer(steps, many=True).data)
+        tree = self.get_object()  # 403 for people who may see the flow but not edit it
+        return Response(self.get_serializer(steps_taken_down_in(tree=tree), many=True).data)
 
 
 class NoticeViewSet(viewsets.ReadOnlyModelViewSet):

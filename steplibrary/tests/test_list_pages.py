@@ -240,3 +240,18 @@ def test_the_list_runs_a_fixed_number_of_queries(
         assert second["results"] and second["previous"]
         with django_assert_max_num_queries(3):
             assert client.get(second["previous"]).json()["results"] == first["results"]
+
+
+@pytest.mark.django_db
+def test_the_list_benchmark_times_every_case_against_the_statement_that_reads_its_page():
+    """bench/search.py: each case answers a full page through the API, and its limit is the
+    statement that read that page (so a ratio compares the same rows)."""
+    from bench import search
+
+    user = search.build_library(4000, random.Random(15))
+    figures = {row["case"]: row for row in search.measure(user, rounds=2)}
+    assert set(figures) == set(search.cases())
+    assert all(row["rows"] >= 1 for row in figures.values())
+    full = ["default", "page 20 (cursor)", "page 20 (page numbers)", "common word", "ordering title"]
+    assert all(figures[name]["rows"] == 50 for name in full)
+    assert all(row["queries"] <= 4 and row["ratio"] > 0 for row in figures.values())

@@ -15,8 +15,10 @@ import json
 import uuid
 from dataclasses import dataclass
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import F, FloatField, Func, OrderBy, Q, QuerySet, Value
-from django.db.models.expressions import Col
+
+MAX_CURSOR_LENGTH = 4000  # far above any cursor `encode` makes (a title is at most 255 characters)
 
 
 class CursorError(ValueError):
@@ -63,6 +65,8 @@ def encode(values: list, *, backwards: bool, keys: list[Key]) -> str:
 
 def decode(cursor: str, *, keys: list[Key]) -> tuple[list, bool]:
     """(the row's key values, backwards) from a cursor made by `encode` for these keys."""
+    if len(cursor) > MAX_CURSOR_LENGTH:
+        raise CursorError("the cursor is not one this list gave")
     try:
         raw = base64.urlsafe_b64decode(cursor.encode("ascii") + b"=" * (-len(cursor) % 4))
         body = json.loads(raw)
@@ -140,8 +144,10 @@ def _output_field(queryset: QuerySet, name: str):
     annotation = queryset.query.annotations.get(name)
     if annotation is not None:
         return annotation.output_field
-    field = queryset.model._meta.get_field(name)
-    return field.target_field if isinstance(field, Col) else field
+    try:
+        return queryset.model._meta.get_field(name)
+    except FieldDoesNotExist:
+        raise CursorError(f"cannot page by {name}") from None
 
 
 def _text(value) -> str:

@@ -162,7 +162,7 @@ class LibraryPagination(StandardPagination):
                 "in": "query",
                 "description": "Keyset pages: empty for the first page, then the value in the "
                 "`next` / `previous` links. Not with `page`.",
-                "schema": {"type": "string", "maxLength": 4000},
+                "schema": {"type": "string", "maxLength": keyset.MAX_CURSOR_LENGTH},
             },
             {
                 "name": self.count_query_param,

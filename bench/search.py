@@ -1,9 +1,19 @@
-"""Library search benchmark: the step list API next to one hand-written SQL query for the same page."""
+"""Library list benchmark: each case of `GET /api/steps/` next to the one SQL statement that
+reads the same page (the limit), interleaved round by round.
 
+Each round times every case once through the Django test client, once over real HTTP when a
+server is given (gunicorn, one keep-alive connection) and once as the bare statement, in an
+order that alternates between rounds; the figure reported for a case is the median of its
+per-round ratios, next to the p50 of each side. Statistics are refreshed (ANALYZE) before
+each phase: this machine's PostgreSQL runs without autovacuum."""
+
+import http.client
 import random
 import statistics
 import time
 import uuid
+from dataclasses import dataclass, field
+from urllib.parse import urlencode, urlsplit
 
 from django.db import connection, reset_queries
 from django.test import Client
@@ -53,6 +63,8 @@ WORDS = [
     "log",
 ]
 COMMON_WORD = "restart"
+RARE_WORD = "zeppelin"  # in one entry of every 2,000
+SECTIONS = 40
 ACCOUNTS = 8
 TEAM_SIZE = 25
 BATCH = 5000
@@ -90,8 +102,10 @@ def build_library(size: int, rng: random.Random) -> User:
             "instructions": f"{title}. " + " ".join(rng.sample(WORDS, 8)),
             "help_text": None,
             "commands": [{"label": "Run", "command": f"{words[0]} --{words[1]}", "command_type": "bash"}],
-            "group_label": None,
+            "group_label": f"Section {index % SECTIONS}",
         }
+        if index % 2000 == 7:
+            title = f"{title} {RARE_WORD}"
         synced = index % 3 == 0
         batch.append(
             LibraryStep(
@@ -121,79 +135,146 @@ def build_library(size: int, rng: random.Random) -> User:
     return users[0]
 
 
-PARAMS = {"search": COMMON_WORD, "step_type": "action", "page_size": "50"}
+PAGE_SIZE = "50"
+ORDERINGS = ["-usage_count", "usage_count", "-rating_avg", "rating_avg", "title", "-title"]
+ORDERINGS += ["-updated_at", "updated_at", "-works_best", "works_best"]
 
 
-_LIMIT_COLUMNS = (
-    "s.id, s.title, s.step_type, s.content, s.visibility, s.created_by_id, s.account_id, "
-    "s.usage_count, s.rating_count, s.rating_avg, s.is_active, s.is_flow_synced, s.source_tree_id, "
-    "s.source_node_id, s.last_synced_at, s.forked_from_id, s.created_at, s.updated_at, t.name"
-)
-_LIMIT_VISIBLE = (
-    "s.is_active AND (s.visibility = 'public' OR s.created_by_id = %s "
-    "OR (s.visibility = 'team' AND s.account_id = %s)) AND s.step_type = 'action'"
-)
-# One result per group of identical entries: the most used (then best rated) copy.
-_LIMIT_GROUP = "ROW_NUMBER() OVER (PARTITION BY s.content_key ORDER BY s.usage_count DESC, s.rating_avg DESC, s.id) AS rn"
+def cases() -> dict[str, dict]:
+    """name -> query parameters. `cursor` pages unless the name says `page`."""
+    keyset = {"page_size": PAGE_SIZE, "cursor": ""}
+    found = {
+        "default": keyset,
+        "default (page numbers)": {"page_size": PAGE_SIZE},
+        "common word": {**keyset, "search": COMMON_WORD},
+        "common word (page numbers)": {"page_size": PAGE_SIZE, "search": COMMON_WORD},
+        "rare word": {**keyset, "search": RARE_WORD},
+        "three words": {**keyset, "search": "restart nginx service"},
+        "ranked search, filtered": {**keyset, "search": COMMON_WORD, "step_type": "action"},
+        "section": {**keyset, "group_label": "section 7"},
+        "page 20 (cursor)": {**keyset, "deep": 20},
+        "page 20 (page numbers)": {"page_size": PAGE_SIZE, "page": "20"},
+    }
+    for ordering in ORDERINGS:
+        found[f"ordering {ordering}"] = {**keyset, "ordering": ordering}
+    return found
 
 
-def _limit_sql() -> str:
-    """Visibility rule, search, filter, grouping of duplicates, order and page in one statement:
-    on PostgreSQL ranked full-text search (relevance, then use and rating), on SQLite the
-    substring search in the default order (most used first)."""
-    if connection.vendor == "postgresql":
-        return (
-            f"SELECT * FROM (SELECT {_LIMIT_COLUMNS}, ts_rank_cd(s.search_vector, q) AS rank, {_LIMIT_GROUP} "
-            "FROM steplibrary_librarystep s LEFT JOIN flows_tree t ON t.id = s.source_tree_id, "
-            "websearch_to_tsquery('english', %s) AS q "
-            f"WHERE {_LIMIT_VISIBLE} AND s.search_vector @@ q) AS x "
-            "WHERE rn = 1 ORDER BY rank DESC, usage_count DESC, rating_avg DESC, id LIMIT 50"
-        )
-    return (
-        f"SELECT * FROM (SELECT {_LIMIT_COLUMNS}, {_LIMIT_GROUP} "
-        "FROM steplibrary_librarystep s LEFT JOIN flows_tree t ON t.id = s.source_tree_id "
-        f"WHERE {_LIMIT_VISIBLE} AND s.search_text LIKE %s) AS x "
-        "WHERE rn = 1 ORDER BY usage_count DESC, id LIMIT 50"
-    )
+@dataclass
+class Case:
+    name: str
+    path: str  # the request, query string included
+    sql: str = ""
+    args: list = field(default_factory=list)
+    api: list[float] = field(default_factory=list)
+    http: list[float] = field(default_factory=list)
+    limit: list[float] = field(default_factory=list)
+    queries: int = 0
+    rows: int = 0
 
 
-def _limit_args(user: User) -> list:
-    if connection.vendor == "postgresql":
-        return [COMMON_WORD, user.pk, user.account_id]
-    return [user.pk, user.account_id, f"%{COMMON_WORD}%"]
+def prepare(client: Client, name: str, params: dict) -> Case:
+    """The request for the case (for a deep cursor page, the link followed to reach it) and
+    the SQL statement that reads its rows, as the list sends it."""
+    params = dict(params)
+    deep = params.pop("deep", None)
+    path = "/api/steps/?" + urlencode(params)
+    for _ in range((deep or 1) - 1):
+        link = client.get(path).json()["next"]
+        parts = urlsplit(link)
+        path = f"{parts.path}?{parts.query}"
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path)
+    assert response.status_code == 200, response.content
+    page_sql = [
+        query["sql"] for query in queries.captured_queries if "steplibrary_librarystep" in query["sql"]
+    ]
+    case = Case(name, path, queries=len(queries.captured_queries), rows=len(response.json()["results"]))
+    # The statement that reads the page (not the capped count): the limit for this case.
+    case.sql = next(sql for sql in page_sql if "COUNT(" not in sql.upper()[:40])
+    return case
 
 
-def measure(user: User, repeats: int) -> dict:
+def analyze() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
+def _time_api(client: Client, case: Case) -> None:
+    started = time.perf_counter()
+    response = client.get(case.path)
+    case.api.append(time.perf_counter() - started)
+    assert response.status_code == 200
+
+
+def _time_http(server, token: str, case: Case) -> None:
+    headers = {"Authorization": f"Token {token}", "Accept": "application/json"}
+    for attempt in (1, 2):
+        started = time.perf_counter()
+        try:
+            server.request("GET", case.path, headers=headers)
+            response = server.getresponse()
+            response.read()
+        except (http.client.RemoteDisconnected, ConnectionError):
+            # gunicorn closes a connection idle for more than `keepalive` seconds (a slow
+            # ANALYZE): reconnect, and time the request again on the fresh connection.
+            server.close()
+            if attempt == 2:
+                raise
+            continue
+        case.http.append(time.perf_counter() - started)
+        assert response.status == 200, response.status
+        return
+
+
+def _time_limit(case: Case) -> None:
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute(case.sql)
+        cursor.fetchall()
+    case.limit.append(time.perf_counter() - started)
+
+
+def measure(user: User, rounds: int, server_port: int | None = None, token: str | None = None) -> list[dict]:
+    """Every case, interleaved over `rounds` rounds; one figure per case."""
+    analyze()
     client = Client()
     client.force_login(user)
-    client.get("/api/steps/", PARAMS)  # warm up caches and connections
-    api_times, limit_times = [], []
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get("/api/steps/", PARAMS)
-    query_count = len(queries)
-    assert response.status_code == 200, response.content
-    api_rows = [row["id"] for row in response.json()["results"]]
-    sql = _limit_sql()
-    args = _limit_args(user)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, args)
-        limit_rows = [str(uuid.UUID(str(row[0]))) for row in cursor.fetchall()]
-    assert api_rows == limit_rows, "the hand-written query must return the same page"
-    for _ in range(repeats):
-        started = time.perf_counter()
-        client.get("/api/steps/", PARAMS)
-        api_times.append(time.perf_counter() - started)
-        started = time.perf_counter()
-        with connection.cursor() as cursor:
-            cursor.execute(sql, args)
-            cursor.fetchall()
-        limit_times.append(time.perf_counter() - started)
+    client.get("/api/steps/")  # warm up caches and connections
+    prepared = [prepare(client, name, params) for name, params in cases().items()]
+    analyze()
+    server = http.client.HTTPConnection("127.0.0.1", server_port, timeout=30) if server_port else None
+    if server:
+        _time_http(server, token, Case("warm-up", prepared[0].path))  # connect, warm the worker
+    for round_number in range(rounds):
+        for case in prepared:
+            steps = [lambda case=case: _time_api(client, case), lambda case=case: _time_limit(case)]
+            if server:
+                steps.append(lambda case=case: _time_http(server, token, case))
+            for step in steps if round_number % 2 else reversed(steps):
+                step()
         reset_queries()
-    quantiles = statistics.quantiles(api_times, n=20)
-    return {
-        "api_p50_ms": statistics.median(api_times) * 1000,
-        "api_p95_ms": quantiles[18] * 1000,
-        "limit_p50_ms": statistics.median(limit_times) * 1000,
-        "queries": query_count,
-        "matches": response.json()["count"],
+    if server:
+        server.close()
+    return [summary(case) for case in prepared]
+
+
+def summary(case: Case) -> dict:
+    median = statistics.median
+    figures = {
+        "case": case.name,
+        "rows": case.rows,
+        "queries": case.queries,
+        "api_p50_ms": median(case.api) * 1000,
+        "api_p95_ms": statistics.quantiles(case.api, n=20)[18] * 1000,
+        "limit_p50_ms": median(case.limit) * 1000,
+        "ratio": median([api / limit for api, limit in zip(case.api, case.limit, strict=True)]),
+        "http_p50_ms": None,
+        "http_ratio": None,
     }
+    if case.http:
+        figures["http_p50_ms"] = median(case.http) * 1000
+        figures["http_ratio"] = median(
+            [one / limit for one, limit in zip(case.http, case.limit, strict=True)]
+        )
+    return figures

@@ -38,6 +38,10 @@ class StandardPagination(PageNumberPagination):
     django_paginator_class = CappedCountPaginator
 
     def paginate_queryset(self, queryset, request, view=None):
+        self.check_query(request)
+        return super().paginate_queryset(queryset, request, view)
+
+    def check_query(self, request) -> None:
         # DRF silently falls back to page 1 or the default size on a bad value; a client
         # that sent `page_size=null` or `page=abc` should hear about it instead.
         errors = {
@@ -49,7 +53,6 @@ class StandardPagination(PageNumberPagination):
         }
         if errors:
             raise ValidationError(errors)
-        return super().paginate_queryset(queryset, request, view)
 
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)

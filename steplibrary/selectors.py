@@ -2,7 +2,18 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Case, Exists, F, OuterRef, QuerySet, Subquery, TextField, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    Exists,
+    F,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    TextField,
+    Value,
+    When,
+)
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 
@@ -27,7 +38,12 @@ def steps_for_display(*, user):
     )
     # A source the reader can no longer see (made team-only elsewhere, taken down) counts as
     # retired for them: no flag, no revision number, no diff (decided at the moment of reading).
-    source_visible = Exists(LibraryStep.objects.visible_to(user).filter(pk=OuterRef("forked_from")))
+    # Only forks have a source: the database skips both subqueries for every other row.
+    source_visible = Case(
+        When(forked_from__isnull=True, then=Value(False)),
+        default=Exists(LibraryStep.objects.visible_to(user).filter(pk=OuterRef("forked_from"))),
+        output_field=BooleanField(),
+    )
     return (
         LibraryStep.objects.visible_to(user)
         .annotate(

@@ -11,6 +11,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
 from config.concurrency import (
     IF_MATCH_PARAMETER,
@@ -18,6 +19,7 @@ from config.concurrency import (
     ConditionalWriteMixin,
     check_if_match,
 )
+from config.renderers import OrjsonRenderer
 from config.schema import ErrorSerializer
 from config.throttling import WriteRateThrottle
 from flows.api.permissions import CanChangeTree, EditsTree
@@ -137,6 +139,8 @@ class LibraryStepViewSet(ConditionalWriteMixin, viewsets.ModelViewSet):
     serializer_class = LibraryStepSerializer
     filterset_class = LibraryStepFilterSet
     pagination_class = LibraryPagination
+    # Pages of up to 100 entries are the library's hot path: encoded by orjson.
+    renderer_classes = [OrjsonRenderer, *api_settings.DEFAULT_RENDERER_CLASSES[1:]]
     permission_classes = [IsAuthenticated, CanChangeStep]
     throttle_classes = [WriteRateThrottle]
     queryset = LibraryStep.objects.none()  # for the schema; requests use get_queryset()

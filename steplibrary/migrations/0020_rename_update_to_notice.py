@@ -27,7 +27,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("auth", "0012_alter_user_first_name_max_length"),
         ("contenttypes", "0002_remove_content_type_name"),
-        ("steplibrary", "0018_merge_content_key_and_hash_rename"),
+        ("steplibrary", "0019_library_ordering_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

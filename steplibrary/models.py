@@ -260,6 +260,10 @@ class LibraryStep(models.Model):
             self.version = previous_version
             raise
 
+    def is_editable_by(self, user_id) -> bool:
+        """Its creator may edit it, unless a flow owns it (then only the flow changes it)."""
+        return bool(user_id) and not self.is_flow_synced and self.created_by_id == user_id
+
 
 class StepRating(models.Model):
     """One user's 1–5 score for a library entry; a second rating replaces the first."""

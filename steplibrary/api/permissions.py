@@ -17,4 +17,4 @@ class CanChangeStep(BasePermission):
             return True
         if obj.is_flow_synced:
             raise PermissionDenied(MANAGED_BY_FLOW)
-        return obj.created_by_id == request.user.pk
+        return obj.is_editable_by(request.user.pk)

@@ -177,7 +177,7 @@ class LibraryStepSerializer(StrictTypesMixin, serializers.ModelSerializer):
             "source_revision": getattr(step, "source_revision", None),
             "upstream_changed": upstream_changed,
             "source_retired": source_retired,
-            "can_edit": bool(user_id and not step.is_flow_synced and step.created_by_id == user_id),
+            "can_edit": step.is_editable_by(user_id),
             "duplicates": duplicates_of(step),
             "version": step.version,
             "created_at": as_datetime(step.created_at),
@@ -202,7 +202,7 @@ class LibraryStepSerializer(StrictTypesMixin, serializers.ModelSerializer):
 
     def get_can_edit(self, step: LibraryStep) -> bool:
         request = self.context.get("request")
-        return bool(request and not step.is_flow_synced and step.created_by_id == request.user.pk)
+        return step.is_editable_by(request.user.pk if request else None)
 
 
 class ForkSerializer(serializers.Serializer):

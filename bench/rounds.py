@@ -15,17 +15,24 @@ from django.db import connection
 
 from bench import sync
 from bench.sync import Timing
+from flows.models import Tree, TreeRevision, TreeStepLink, TreeWorkingCopy
+from steplibrary.models import LibraryStep, Notice, SecretAllowance, StepRating, StepRevision
 
-LIBRARY_TABLES = (
-    "steplibrary_update",
-    "steplibrary_steprevision",
-    "steplibrary_steprating",
-    "steplibrary_secretallowance",
-    "steplibrary_librarystep",
-    "flows_treesteplink",
-    "flows_treerevision",
-    "flows_treeworkingcopy",
-    "flows_tree",
+# Emptied between phases, dependants first; named through the models so a renamed model
+# or table cannot leave the benchmark behind.
+LIBRARY_TABLES = tuple(
+    model._meta.db_table
+    for model in (
+        Notice,
+        StepRevision,
+        StepRating,
+        SecretAllowance,
+        LibraryStep,
+        TreeStepLink,
+        TreeRevision,
+        TreeWorkingCopy,
+        Tree,
+    )
 )
 
 

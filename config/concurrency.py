@@ -96,7 +96,11 @@ class ConditionalWriteMixin:
         return obj
 
     def filter_queryset(self, queryset):
-        queryset = super().filter_queryset(queryset)
+        return self.locked_if_writing(super().filter_queryset(queryset))
+
+    def locked_if_writing(self, queryset):
+        """The queryset `get_object_for_write` reads from: locked. A view that overrides
+        `filter_queryset` without calling it must still pass its queryset through here."""
         if getattr(self, "lock_for_write", False):
             # `of=("self",)`: only this row, never the nullable sides of the joins.
             queryset = queryset.select_for_update(of=("self",))

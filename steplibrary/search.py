@@ -149,8 +149,10 @@ def search_ranked(queryset: QuerySet, value: str) -> QuerySet:
         # Any of the words, for a query whose words do not all occur together ("flsuh dns").
         any_word = SearchQuery(" or ".join(parsed.words.split()), search_type="websearch", config=CONFIG)
         plenty = Exists(queryset.filter(matches).order_by()[CLOSE_MATCH_BELOW - 1 : CLOSE_MATCH_BELOW])
-        close = (Q(WordSimilar(words, F("search_text"))) | Q(Matches(SearchVectorColumn(), any_word))) & ~Q(
-            plenty
+        # `~plenty` first: it is one value for the whole query, so when the full-text search
+        # found enough, the database skips the trigram comparison on every other row.
+        close = ~Q(plenty) & (
+            Q(WordSimilar(words, F("search_text"))) | Q(Matches(SearchVectorColumn(), any_word))
         )
         if parsed.negated:
             negated = SearchQuery(parsed.negated, search_type="websearch", config=CONFIG)

@@ -4,13 +4,13 @@ import uuid
 from typing import Any
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Account
 from config.fastjson import fingerprint
-from config.versioning import bump_version_kwargs, read_version
+from config.versioning import versioned_save
 from flows.library import LIBRARY_FIELDS, LIFECYCLE_FIELDS, SyncResult
 from flows.tree_structure import library_links, linked_library_step_ids
 
@@ -140,23 +140,14 @@ class Tree(models.Model):
         self._state_being_saved = self._current_state()
         kwargs = self._without_unchanged_structure(kwargs)
         kwargs, relink = self._derive_links(kwargs)
-        previous_version = self.version
-        bump = not self._state.adding
-        if bump:
-            kwargs = bump_version_kwargs(self, kwargs)
         try:
             # post_save receivers (the library sync) run inside this transaction, so a
             # failing sync rolls the save back: publishing and syncing commit together.
-            with transaction.atomic(using=kwargs.get("using")):
+            with versioned_save(self, kwargs) as kwargs:
                 super().save(*args, **kwargs)
                 if relink:
                     TreeStepLink.objects.relink(tree=self, using=kwargs.get("using"))
-                if bump:
-                    self.version = read_version(self, using=kwargs.get("using"))
             self._saved_state = self._state_being_saved
-        except BaseException:
-            self.version = previous_version
-            raise
         finally:
             self._state_being_saved = None
 

@@ -4,7 +4,7 @@ import uuid
 from typing import Any
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import models
 from django.db.models import F, Q
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Upper
@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from accounts.models import Account
 from config.fastjson import fingerprint
-from config.versioning import bump_version_kwargs, read_version
+from config.versioning import versioned_save
 from flows.models import Tree
 from steplibrary.content_key import ContentKey
 
@@ -247,18 +247,8 @@ class LibraryStep(models.Model):
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
             kwargs["update_fields"] = {*update_fields, "search_text", "content_hash"}
-        previous_version = self.version
-        bump = not self._state.adding
-        if bump:
-            kwargs = bump_version_kwargs(self, kwargs)
-        try:
-            with transaction.atomic(using=kwargs.get("using")):
-                super().save(*args, **kwargs)
-                if bump:
-                    self.version = read_version(self, using=kwargs.get("using"))
-        except BaseException:
-            self.version = previous_version
-            raise
+        with versioned_save(self, kwargs) as kwargs:
+            super().save(*args, **kwargs)
 
     def is_editable_by(self, user_id) -> bool:
         """Its creator may edit it, unless a flow owns it (then only the flow changes it)."""

@@ -23,6 +23,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import APIException
+from rest_framework.generics import get_object_or_404
 
 # One entity tag: optional weakness prefix, then a quoted opaque string (RFC 9110 §8.8.3).
 _ENTITY_TAG = re.compile(r'\s*(?:W/)?"([\x21\x23-\x7e]*)"\s*')
@@ -87,24 +88,15 @@ class ConditionalWriteMixin:
         # its body trickles in. Everything the write decides on is read after the lock.
         self.request.data  # noqa: B018 - parses and caches the body
         assert transaction.get_connection().in_atomic_block, "lock only inside a transaction"
-        self.lock_for_write = True
-        try:
-            obj = self.get_object()
-        finally:
-            self.lock_for_write = False
+        # The lock is taken here, on whatever queryset get_object would read, so that no
+        # view's own filter_queryset can leave it out. `of=("self",)`: only this row, never
+        # the nullable sides of the joins.
+        queryset = self.filter_queryset(self.get_queryset()).select_for_update(of=("self",))
+        lookup = self.lookup_url_kwarg or self.lookup_field
+        obj = get_object_or_404(queryset, **{self.lookup_field: self.kwargs[lookup]})
+        self.check_object_permissions(self.request, obj)
         check_if_match(self.request, version=obj.version)
         return obj
-
-    def filter_queryset(self, queryset):
-        return self.locked_if_writing(super().filter_queryset(queryset))
-
-    def locked_if_writing(self, queryset):
-        """The queryset `get_object_for_write` reads from: locked. A view that overrides
-        `filter_queryset` without calling it must still pass its queryset through here."""
-        if getattr(self, "lock_for_write", False):
-            # `of=("self",)`: only this row, never the nullable sides of the joins.
-            queryset = queryset.select_for_update(of=("self",))
-        return queryset
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)

@@ -154,7 +154,7 @@ class LibraryStepViewSet(ConditionalWriteMixin, viewsets.ModelViewSet):
         # Filters, search and the grouping of duplicates shape lists; one entry is found by its
         # id alone (a copy that the list shows inside its group keeps its own address).
         if self.action != "list":
-            return self.locked_if_writing(queryset)
+            return queryset
         return super().filter_queryset(queryset)
 
     def _fresh(self, step: LibraryStep, status_code: int = status.HTTP_200_OK) -> Response:

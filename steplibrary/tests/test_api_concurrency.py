@@ -98,3 +98,33 @@ def test_an_accept_racing_an_edit_of_the_fork_loses_neither(account, other_accou
         assert fork.forked_from_revision == 2
         latest = fork.revisions.order_by("-number").first()
         assert (latest.title, latest.content) == (fork.title, fork.content)
+
+
+@pytest.mark.postgresql
+@pytest.mark.django_db(transaction=True)
+def test_two_restores_with_the_same_if_match_one_wins_one_gets_412(author):
+    """Two tabs restore different revisions of one entry from the same version: exactly one
+    restore lands (one new revision), the other is told the entry moved on."""
+    from steplibrary.services import step_create, step_update
+
+    step = step_create(user=author, title="First", content={"instructions": "One"})
+    step_update(step=step, user=author, title="Second")
+    step_update(step=step, user=author, title="Third")
+    version = LibraryStep.objects.get(pk=step.pk).version
+    answers: dict[int, object] = {}
+
+    def restore(index: int, barrier) -> None:
+        client = APIClient()
+        client.force_authenticate(author)
+        barrier.wait(timeout=30)
+        answers[index] = client.post(
+            f"/api/steps/{step.pk}/revisions/{index + 1}/restore/", headers={"If-Match": f'"{version}"'}
+        )
+
+    assert run_in_threads(2, restore) == []
+    assert sorted(answer.status_code for answer in answers.values()) == [200, 412]
+    winner = next(index for index, answer in answers.items() if answer.status_code == 200)
+    step = LibraryStep.objects.get(pk=step.pk)
+    assert step.title == ("First", "Second")[winner]
+    assert step.version == version + 1
+    assert list(step.revisions.order_by("number").values_list("number", flat=True)) == [1, 2, 3, 4]

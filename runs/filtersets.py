@@ -11,7 +11,13 @@ from runs.models import Participant, Session, SessionStatus
 
 class SessionFilterSet(django_filters.FilterSet):
     tree = django_filters.UUIDFilter(field_name="tree_id")
-    status = django_filters.ChoiceFilter(choices=SessionStatus.choices)
+    # Label, empty choice and id are the runs page's: the page renders this field.
+    status = django_filters.ChoiceFilter(
+        choices=SessionStatus.choices,
+        empty_label="All statuses",
+        label="Run status",
+        widget=forms.Select(attrs={"id": "run-status-filter"}),
+    )
     mine = django_filters.BooleanFilter(
         method="filter_mine", widget=forms.NullBooleanSelect, label="Started or joined by me"
     )

@@ -32,6 +32,16 @@ class TestFlowList:
         html = client.get("/flows/", {"status": "draft"}).content.decode()
         assert "Proc draft" in html and "Tree live" not in html
 
+    def test_filter_selects_come_from_the_filterset_and_keep_the_choice(self, client, author):
+        client.force_login(author)
+        html = client.get("/flows/", {"tree_type": "maintenance", "status": "published"}).content.decode()
+        assert '<label for="flow-type">Flow type</label>' in html
+        assert '<select name="tree_type" id="flow-type">' in html
+        assert '<option value="">All types</option>' in html
+        assert '<option value="maintenance" selected>Maintenance</option>' in html
+        assert '<label for="flow-status">Flow status</label>' in html
+        assert '<option value="published" selected>Published</option>' in html
+
     def test_edit_link_only_for_editable_flows(self, client, author, outsider):
         tree = TreeFactory(author=author, published=True, public=True)
         client.force_login(outsider)

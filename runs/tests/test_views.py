@@ -93,3 +93,12 @@ def test_user_content_on_the_run_page_is_escaped(client, author):
     page = client.get(f"/runs/{session.pk}/").content.decode()
     assert xss not in page
     assert "&lt;img src=x onerror=alert(1)&gt;" in page
+
+
+@pytest.mark.django_db
+def test_the_runs_status_select_comes_from_the_filterset_and_keeps_the_choice(client, author):
+    client.force_login(author)
+    html = client.get("/runs/", {"status": "resolved"}).content.decode()
+    assert '<label for="run-status-filter">Run status</label>' in html
+    assert '<option value="">All statuses</option>' in html
+    assert '<option value="resolved" selected>Resolved</option>' in html

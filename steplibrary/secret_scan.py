@@ -76,6 +76,13 @@ _PEM_END = re.compile(r"-----END [A-Z ]*PRIVATE KEY")
 # needs a long token, a URL with credentials or a PEM header.
 _KEYWORD_HINT = re.compile(DENYLIST_REGEX, re.IGNORECASE)
 _TOKEN_HINT = re.compile(r"[A-Za-z0-9+/=_.\-]{16,}|://\S*@|PRIVATE KEY")
+# Every word of the keyword plugin's list contains one of these (api_key, db_pass, passwd,
+# pwd, secret, contraseña…). `_KEYWORD_HINT` matches case-insensitively, and each character it
+# takes for a letter of these casefolds to exactly that letter (a test checks every code
+# point), so a text whose casefolded form holds none of them cannot match it. Searching for
+# these in casefolded text is about ten times faster than the case-insensitive alternation.
+_KEYWORD_ANCHORS = ("key", "pass", "pwd", "secret", "contrase")
+_KEYWORD_ANCHOR = re.compile("|".join(_KEYWORD_ANCHORS))
 _PATH_LIKE = re.compile(r"^(/|\./|~/)?([A-Za-z0-9._-]+/)+[A-Za-z0-9._-]*$")
 
 
@@ -211,12 +218,18 @@ class _LineScanner:
         return self.seen[line]
 
 
+def could_hold_secret(text: str) -> bool:
+    """False when no plugin can find anything in `text`: most texts of a flow are decided here,
+    without splitting lines or running a plugin. True only says the plugins must look."""
+    return bool(_TOKEN_HINT.search(text) or _KEYWORD_ANCHOR.search(text.casefold()))
+
+
 def scan_text(
     text: str, *, path: str, node_id: str, field: str, scanner: _LineScanner | None = None
 ) -> list[SecretFinding]:
     """Suspected secrets in one field's text, at most one finding per (line, kind, value)."""
-    if not text or not (_TOKEN_HINT.search(text) or _KEYWORD_HINT.search(text)):
-        return []  # the common case, decided without splitting lines or running a plugin
+    if not text or not could_hold_secret(text):
+        return []
     scanner = scanner or _LineScanner()
     findings: list[SecretFinding] = []
     in_key_block = False
@@ -265,6 +278,6 @@ def scan_fields(fields: Iterable[tuple[str, str, str, str | None]]) -> list[Secr
     found: list[SecretFinding] = []
     scanner = _LineScanner()
     for path, node_id, field, text in fields:
-        if text:
+        if text and could_hold_secret(text):
             found.extend(scan_text(text, path=path, node_id=node_id, field=field, scanner=scanner))
     return found

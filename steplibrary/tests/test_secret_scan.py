@@ -1,10 +1,21 @@
 """The secret detector's calibration: real credentials are found, ordinary IT commands are not."""
 
+import re
+import sys
+
 import pytest
+from detect_secrets.plugins.keyword import DENYLIST
 
 from flows.tests.factories import procedural_structure, troubleshooting_structure
 from steplibrary.secret_checks import tree_fields
-from steplibrary.secret_scan import scan_fields, scan_text
+from steplibrary.secret_scan import (
+    _KEYWORD_ANCHORS,
+    _KEYWORD_HINT,
+    _TOKEN_HINT,
+    could_hold_secret,
+    scan_fields,
+    scan_text,
+)
 
 # Fakes shaped like the real thing; none of them was ever a live credential.
 FAKE_AWS_KEY = "AKIAZ3MHXQ7V4PDLNS2K"
@@ -118,3 +129,61 @@ def test_troubleshooting_paths_and_the_flow_name_are_scanned():
         tree_fields(structure=structure, tree_type="troubleshooting", name=f"VPN {FAKE_AWS_KEY}")
     )
     assert [finding.path for finding in findings] == ["name", "root.children[0].description"]
+
+
+# ---- the prefilter: texts it lets past are scanned; it must never drop one a plugin could match
+
+
+def _keyword_spellings() -> list[str]:
+    """Every word of the keyword plugin's list, with and without its optional underscore, in
+    lower, upper and title case, and with the letters Python's case-insensitive matching also
+    takes for `s` and `k` (long s, Kelvin sign)."""
+    words = set()
+    for pattern in DENYLIST:
+        words |= {pattern.replace("_?", "_"), pattern.replace("_?", "")}
+    spellings = []
+    for word in sorted(words):
+        odd_letters = [word.replace("s", "\u017f"), word.replace("k", "\u212a")]
+        spellings += [word, word.upper(), word.title(), *odd_letters]
+    return spellings
+
+
+def test_every_letter_the_keyword_hint_takes_for_an_anchor_letter_casefolds_to_it():
+    every_character = "".join(map(chr, range(sys.maxunicode + 1)))
+    for letter in set("".join(_KEYWORD_ANCHORS)):
+        taken = set(re.findall(letter, every_character, re.IGNORECASE))
+        assert {character.casefold() for character in taken} == {letter}
+
+
+@pytest.mark.parametrize("spelling", _keyword_spellings())
+def test_the_prefilter_lets_every_keyword_through(spelling):
+    text = f"export {spelling}=Hunter2Hunter2"
+    assert _KEYWORD_HINT.search(text)
+    assert could_hold_secret(text)
+
+
+@pytest.mark.parametrize("text", [*ORDINARY_COMMANDS, *(text for text, _, _ in SECRETS)])
+def test_the_prefilter_lets_through_every_text_a_hint_matches(text):
+    if _TOKEN_HINT.search(text) or _KEYWORD_HINT.search(text):
+        assert could_hold_secret(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "PASSWORD=Hunter2Hunter2",
+        "db_\u017fecret: Hunter2Hunter2x",  # long s: matched as `s` case-insensitively
+        "api_\u212aey = Zq8Hunter2Hunter2",  # Kelvin sign: matched as `k`
+        "Contrase\u00f1a=Hunter2Hunter2",
+        "CONTRASENA=Hunter2Hunter2",
+        "pwd=Hunter2Hunter2",
+    ],
+)
+def test_keywords_in_any_case_are_still_found(text):
+    findings = scan_text(text, path="p", node_id="n", field="f")
+    assert [finding.kind for finding in findings] == ["Secret Keyword"]
+
+
+def test_prose_without_a_keyword_or_a_token_is_not_scanned():
+    assert not could_hold_secret("Restart the web server and check the status page.")
+    assert not could_hold_secret("run --step 17")

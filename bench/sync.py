@@ -21,7 +21,7 @@ from flows.samples import procedural_structure
 from flows.services import tree_publish, tree_update, tree_working_copy_publish
 from steplibrary.models import LibraryStep
 from steplibrary.sync import extract_library_entries, steps_preview_sync, steps_sync_from_tree
-from steplibrary.upsert import UpsertRow, upsert_params, upsert_statement
+from steplibrary.upsert import SyncSource, UpsertRow, upsert_params, upsert_statement
 
 
 @dataclass(frozen=True)
@@ -181,13 +181,13 @@ def _limit_statements(tree: Tree, rows: list[UpsertRow], form: str, revisions: b
     if form == "values":
         upsert = (_values_sql(len(rows)), _values_params(tree, rows))
     else:
-        params = upsert_params(
-            rows=sorted(rows, key=lambda row: row.node_id),
+        source = SyncSource(
             tree_id=tree.pk,
             created_by_id=tree.author_id,
             account_id=tree.account_id,
             synced_at=timezone.now(),
         )
+        params = upsert_params(rows=sorted(rows, key=lambda row: row.node_id), source=source)
         upsert = (upsert_statement(), params)
     statements = [upsert]
     if revisions:

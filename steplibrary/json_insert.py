@@ -122,14 +122,19 @@ class JsonInsert:
             if column.key is not None
         )
 
-    def sql(self, connection: BaseDatabaseWrapper, *, where: str = "true", suffix: str = "") -> str:
-        """The statement; `where` filters the rows (`{key}` as in `Column.sql`); `suffix`
-        follows the SELECT (ON CONFLICT …, RETURNING …)."""
+    def sql(
+        self, connection: BaseDatabaseWrapper, *, where: str = "true", suffix: str = "", join: str = ""
+    ) -> str:
+        """The statement; `where` filters the rows (`{key}` as in `Column.sql`); `join` joins
+        a table to them (`JOIN … ON …`, `{key}` likewise); `suffix` follows the SELECT
+        (ON CONFLICT …, RETURNING …)."""
         dialect = dialect_of(connection)
         names = ", ".join(self.column_name(connection, column.field) for column in self.columns)
         select = ", ".join(self._select_item(dialect, column) for column in self.columns)
         order = f" ORDER BY {dialect.row_value(self.order_by)}" if self.order_by else ""
         source = dialect.rows_source(self._record_type(connection))
+        if join:
+            source = f"{source} {dialect.row_sql(join, self.row_keys())}"
         # A WHERE is always there: it also resolves SQLite's parsing ambiguity between a join's
         # ON and ON CONFLICT.
         condition = dialect.row_sql(where, self.row_keys())

@@ -31,7 +31,7 @@ from steplibrary.models import (
 from steplibrary.notices import notices_notify
 from steplibrary.revisions import revisions_record_for_sync
 from steplibrary.secret_checks import secrets_ensure_tree_allowed, tree_secret_findings
-from steplibrary.upsert import UpsertRow, upsert_synced_entries
+from steplibrary.upsert import SyncSource, UpsertRow, upsert_synced_entries
 from steplibrary.usage import trees_using_steps
 
 logger = logging.getLogger(__name__)
@@ -165,25 +165,15 @@ def steps_sync_from_tree(*, tree: Tree) -> SyncResult:
     result = plan.result
     synced_at = timezone.now()
     using = tree._state.db or DEFAULT_DB_ALIAS
-    written = upsert_synced_entries(
-        rows=plan.writes,
-        tree_id=tree.pk,
-        created_by_id=tree.author_id,
-        account_id=tree.account_id,
-        synced_at=synced_at,
-        using=using,
+    source = SyncSource(
+        tree_id=tree.pk, created_by_id=tree.author_id, account_id=tree.account_id, synced_at=synced_at
     )
+    written = upsert_synced_entries(rows=plan.writes, source=source, using=using)
     if plan.retired:
         LibraryStep.objects.using(using).filter(pk__in=plan.retired).update(
             is_active=False, updated_at=synced_at, version=F("version") + 1
         )
-    if written:
-        revisions_record_for_sync(
-            tree=tree,
-            written=[(row, written[row.node_id]) for row in plan.writes],
-            synced_at=synced_at,
-            using=using,
-        )
+    revisions_record_for_sync(tree=tree, step_ids=list(written.values()), synced_at=synced_at, using=using)
     # Only entries whose content changed are news; a reactivation or an account move is not.
     changed = {step_id: plan.changed[step_id].title for step_id in plan.content_changed}
     notices_notify(tree=tree, changed=changed, retired=plan.retired)

@@ -74,7 +74,7 @@ SYNC_INSERT = JsonInsert(LibraryStep, SYNC_COLUMNS, order_by="node_id")
 
 
 def _conflict_clause(connection) -> str:
-    """The DO UPDATE part, and RETURNING what the revisions need."""
+    """The DO UPDATE part, and RETURNING each written entry's id by node."""
     table = SYNC_INSERT.table(connection)
 
     def col(name: str) -> str:
@@ -99,7 +99,7 @@ def _conflict_clause(connection) -> str:
         f"ELSE {table}.{col('updated_at')} END, "
         f"{col('version')} = CASE WHEN {changed} THEN {table}.{col('version')} + 1 "
         f"ELSE {table}.{col('version')} END "
-        f"RETURNING {col('source_node_id')}, {col('id')}, {col('created_by')}"
+        f"RETURNING {col('source_node_id')}, {col('id')}"
     )
 
 
@@ -109,15 +109,18 @@ def upsert_statement(*, using: str = DEFAULT_DB_ALIAS) -> str:
     return SYNC_INSERT.sql(connection, suffix=_conflict_clause(connection))
 
 
-def upsert_params(
-    *,
-    rows: list[UpsertRow],
-    tree_id: uuid.UUID,
-    created_by_id: int | None,
-    account_id: int | None,
-    synced_at: datetime,
-    using: str = DEFAULT_DB_ALIAS,
-) -> list:
+@dataclass(frozen=True)
+class SyncSource:
+    """What every entry one sync writes shares: its flow, the flow's author (the entries'
+    creator) and account, and the time of the sync. The names are the statement's constants."""
+
+    tree_id: uuid.UUID
+    created_by_id: int | None
+    account_id: int | None
+    synced_at: datetime
+
+
+def upsert_params(*, rows: list[UpsertRow], source: SyncSource, using: str = DEFAULT_DB_ALIAS) -> list:
     """Statement parameters: the flow's constants, then every row in one JSON document."""
     payload = (
         {
@@ -132,51 +135,23 @@ def upsert_params(
         }
         for row in rows
     )
-    constants = {
-        "created_by_id": created_by_id,
-        "account_id": account_id,
-        "tree_id": tree_id,
-        "synced_at": synced_at,
-    }
-    return SYNC_INSERT.params(connections[using], rows=payload, constants=constants)
-
-
-@dataclass(frozen=True)
-class WrittenEntry:
-    """An entry the upsert wrote: its id and its creator (the owner its revisions record)."""
-
-    step_id: uuid.UUID
-    created_by_id: int | None
+    return SYNC_INSERT.params(connections[using], rows=payload, constants=vars(source))
 
 
 def upsert_synced_entries(
-    *,
-    rows: list[UpsertRow],
-    tree_id: uuid.UUID,
-    created_by_id: int | None,
-    account_id: int | None,
-    synced_at: datetime,
-    using: str = DEFAULT_DB_ALIAS,
-) -> dict[str, WrittenEntry]:
+    *, rows: list[UpsertRow], source: SyncSource, using: str = DEFAULT_DB_ALIAS
+) -> dict[str, uuid.UUID]:
     """Writes `rows` for one flow in a single INSERT … ON CONFLICT DO UPDATE statement and
-    answers the written entries by node id."""
+    answers the written entries' ids by node id."""
     if not rows:
         return {}
     node_ids = [row.node_id for row in rows]
     if len(set(node_ids)) != len(node_ids):
         raise DuplicateNodeIds("duplicate node ids reached the upsert")
-    params = upsert_params(
-        rows=rows,
-        tree_id=tree_id,
-        created_by_id=created_by_id,
-        account_id=account_id,
-        synced_at=synced_at,
-        using=using,
-    )
     with connections[using].cursor() as cursor:
-        cursor.execute(upsert_statement(using=using), params)
+        cursor.execute(upsert_statement(using=using), upsert_params(rows=rows, source=source, using=using))
         returned = cursor.fetchall()
     return {
-        node_id: WrittenEntry(step_id if isinstance(step_id, uuid.UUID) else uuid.UUID(step_id), owner_id)
-        for node_id, step_id, owner_id in returned
+        node_id: step_id if isinstance(step_id, uuid.UUID) else uuid.UUID(step_id)
+        for node_id, step_id in returned
     }

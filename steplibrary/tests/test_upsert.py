@@ -6,7 +6,13 @@ from django.utils import timezone
 from flows.tests.factories import TreeFactory
 from steplibrary.json_insert import Column
 from steplibrary.models import LibraryStep
-from steplibrary.upsert import SYNC_COLUMNS, DuplicateNodeIds, UpsertRow, upsert_synced_entries
+from steplibrary.upsert import SYNC_COLUMNS, DuplicateNodeIds, SyncSource, UpsertRow, upsert_synced_entries
+
+
+def source_of(tree) -> SyncSource:
+    return SyncSource(
+        tree_id=tree.pk, created_by_id=tree.author_id, account_id=tree.account_id, synced_at=timezone.now()
+    )
 
 
 def row(node_id: str, title: str = "Restart nginx") -> UpsertRow:
@@ -18,29 +24,18 @@ def row(node_id: str, title: str = "Restart nginx") -> UpsertRow:
 def test_duplicate_node_ids_are_refused_before_anything_is_written(author):
     tree = TreeFactory(author=author)
     with pytest.raises(DuplicateNodeIds):
-        upsert_synced_entries(
-            rows=[row("a"), row("a", "Other")],
-            tree_id=tree.pk,
-            created_by_id=author.pk,
-            account_id=author.account_id,
-            synced_at=timezone.now(),
-        )
+        upsert_synced_entries(rows=[row("a"), row("a", "Other")], source=source_of(tree))
     assert not LibraryStep.objects.filter(source_tree=tree).exists()
 
 
 @pytest.mark.django_db
 def test_the_upsert_answers_each_written_entry_by_node(author):
     tree = TreeFactory(author=author)
-    written = upsert_synced_entries(
-        rows=[row("b"), row("a")],
-        tree_id=tree.pk,
-        created_by_id=author.pk,
-        account_id=author.account_id,
-        synced_at=timezone.now(),
-    )
+    written = upsert_synced_entries(rows=[row("b"), row("a")], source=source_of(tree))
     stored = dict(LibraryStep.objects.filter(source_tree=tree).values_list("source_node_id", "id"))
-    assert {node_id: entry.step_id for node_id, entry in written.items()} == stored
-    assert {entry.created_by_id for entry in written.values()} == {author.pk}
+    assert written == stored
+    creators = LibraryStep.objects.filter(source_tree=tree).values_list("created_by", flat=True)
+    assert set(creators) == {author.pk}
 
 
 def test_every_column_names_exactly_one_source():

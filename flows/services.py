@@ -164,11 +164,17 @@ def tree_revision_record(
     )
 
 
-def _lock_tree(tree: Tree, expected_version: int | str | None) -> tuple[Tree, TreeRevision | None]:
+def _lock_tree(
+    tree: Tree, expected_version: int | str | None, *, with_content: bool = True
+) -> tuple[Tree, TreeRevision | None]:
     """The tree's row, locked for this transaction, and its latest revision, whose number (the
-    history version) is checked against `expected_version` (None: no check; "*": any)."""
+    history version) is checked against `expected_version` (None: no check; "*": any).
+    `with_content=False`: the caller needs only its number, not the structure it holds."""
     locked = Tree.objects.select_for_update().get(pk=tree.pk)
-    latest = _latest_revision(locked)
+    if with_content:
+        latest = _latest_revision(locked)
+    else:
+        latest = TreeRevision.objects.filter(tree=locked).order_by("-number").only("number").first()
     current = latest.number if latest else 0
     if expected_version not in (None, "*") and expected_version != current:
         raise VersionConflict(current)
@@ -216,7 +222,7 @@ def tree_working_copy_save(
 @transaction.atomic
 def tree_working_copy_discard(*, tree: Tree, expected_version: int | str | None = None) -> bool:
     """Drops the working copy; False when there was none. Raises VersionConflict."""
-    tree, _ = _lock_tree(tree, expected_version)
+    tree, _ = _lock_tree(tree, expected_version, with_content=False)
     deleted, _ = TreeWorkingCopy.objects.filter(tree=tree).delete()
     return bool(deleted)
 
@@ -226,14 +232,18 @@ def tree_working_copy_publish(*, tree: Tree, user, expected_version: int | str |
     """Publishes the working copy (or, without one, the flow's current structure) through the
     same save and library sync as any publish, then drops the working copy.
     Raises VersionConflict, TreeStructureError (nothing written)."""
-    tree, _ = _lock_tree(tree, expected_version)
+    tree, _ = _lock_tree(tree, expected_version, with_content=False)
     copy = TreeWorkingCopy.objects.filter(tree=tree).first()
     changes: dict[str, Any] = {"status": TreeStatus.PUBLISHED}
     if copy is not None:
         changes.update(name=copy.name, tree_structure=copy.tree_structure)
-    parse_tree_structure(
-        changes.get("tree_structure", tree.tree_structure), tree.tree_type, require_titles=True
-    )
+    # A live flow's structure passed these checks when it went live or last changed (its sync
+    # refuses what is not fit to publish): publishing it again unchanged validates nothing.
+    unchanged = tree.is_live and all(getattr(tree, name) == value for name, value in changes.items())
+    if not unchanged:
+        parse_tree_structure(
+            changes.get("tree_structure", tree.tree_structure), tree.tree_type, require_titles=True
+        )
     tree.changed_by = user
     saved = _save_changes(tree, changes)
     if copy is not None:

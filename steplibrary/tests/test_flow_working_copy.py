@@ -4,6 +4,8 @@ nothing until publish. (Lives with the library's tests: it asserts on library en
 import json
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from flows.models import Tree, TreeRevision, TreeStatus, TreeWorkingCopy
@@ -190,6 +192,18 @@ class TestWorkingCopy:
         assert api.patch(f"/api/trees/{flow.pk}/", {"tree_structure": structure}).status_code == 200
         assert LibraryStep.objects.get(source_tree=flow, source_node_id="s1").title == "Patched"
         assert list(flow.revisions.values_list("kind", flat=True)) == ["published", "published"]
+
+    def test_publish_with_nothing_changed_writes_nothing_and_reads_no_old_structure(self, api, flow):
+        library_before, revisions_before = entries(flow), flow.revisions.count()
+        with CaptureQueriesContext(connection) as queries:
+            published = api.post(f"/api/trees/{flow.pk}/publish/")
+        assert published.status_code == 200, published.content
+        assert entries(flow) == library_before
+        assert flow.revisions.count() == revisions_before
+        # The history version is checked by number: no revision's whole structure is read.
+        revision_reads = [query["sql"] for query in queries if '"flows_treerevision"' in query["sql"]]
+        assert revision_reads
+        assert not any("tree_structure" in sql for sql in revision_reads)
 
 
 @pytest.mark.django_db

@@ -252,7 +252,9 @@ def run_sync_table(args) -> dict:
     print("ratios are medians of per-round ratios, wall (cpu = this process + the database backend).")
     print("limit = one hand-written upsert + one set-based revision INSERT (first), or the upsert of")
     print("every row + one retiring UPDATE (changed: 10% of steps edited, 5% removed);")
-    print("naive = update_or_create per row; unchanged = a resync of an unchanged published flow")
+    print("naive = the same writes row by row: update_or_create of each entry, then its revision (latest")
+    print("read, next one added when the hash differs), removed nodes retired one save() each;")
+    print("unchanged = Publish and a resync of an unchanged published flow, against a first publish")
     print(" steps  phase       ours_ms  limit_ms  naive_ms")
     return run_sync(args)
 

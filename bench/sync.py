@@ -19,7 +19,7 @@ from flows import tree_structure
 from flows.models import Tree
 from flows.samples import procedural_structure
 from flows.services import tree_publish, tree_update, tree_working_copy_publish
-from steplibrary.models import LibraryStep
+from steplibrary.models import LibraryStep, StepRevision
 from steplibrary.sync import extract_library_entries, steps_preview_sync, steps_sync_from_tree
 from steplibrary.upsert import SyncSource, UpsertRow, upsert_params, upsert_statement
 
@@ -230,36 +230,54 @@ def limit_changed(author, size: int, form: str = "json") -> Timing:
     return _run_statements(_limit_statements(tree, rows, form, revisions=False), retire)
 
 
-# ---- the naive peer: update_or_create per row ------------------------------------------
+# ---- the naive peer: update_or_create per row, a revision per row ----------------------
+
+
+def _record_revision_naively(step: LibraryStep, tree: Tree, synced_at) -> None:
+    """What ours records for a written entry, one row at a time: read its latest revision and
+    add the next one when the entry's hash differs from it."""
+    latest = StepRevision.objects.filter(step=step).order_by("-number").first()
+    if latest is not None and latest.content_hash == step.content_hash:
+        return
+    StepRevision.objects.create(
+        step=step,
+        number=(latest.number if latest else 0) + 1,
+        title=step.title,
+        step_type=step.step_type,
+        content=step.content,
+        visibility=step.visibility,
+        content_hash=step.content_hash,
+        source_tree=tree,
+        published_at=tree.published_at or synced_at,
+        account_id=tree.account_id,
+        owner_id=step.created_by_id,
+        created_at=synced_at,
+    )
 
 
 def _run_naive(tree: Tree, rows: list[UpsertRow], retire: bool) -> Timing:
+    """The same writes as ours, done the obvious way: `update_or_create` of each entry and its
+    revision, then retiring the removed nodes' entries one `save()` at a time."""
+
     def run() -> None:
         with transaction.atomic():
+            synced_at = timezone.now()
             for row in rows:
-                LibraryStep.objects.update_or_create(
+                fields = {
+                    "title": row.title,
+                    "step_type": row.step_type,
+                    "content": row.content,
+                    "visibility": row.visibility,
+                    "account": tree.account,
+                    "last_synced_at": synced_at,
+                }
+                step, _ = LibraryStep.objects.update_or_create(
                     source_tree=tree,
                     source_node_id=row.node_id,
-                    defaults={
-                        "title": row.title,
-                        "step_type": row.step_type,
-                        "content": row.content,
-                        "visibility": row.visibility,
-                        "account": tree.account,
-                        "is_active": True,
-                        "last_synced_at": timezone.now(),
-                    },
-                    create_defaults={
-                        "title": row.title,
-                        "step_type": row.step_type,
-                        "content": row.content,
-                        "visibility": row.visibility,
-                        "account": tree.account,
-                        "created_by": tree.author,
-                        "is_flow_synced": True,
-                        "last_synced_at": timezone.now(),
-                    },
+                    defaults={**fields, "is_active": True},
+                    create_defaults={**fields, "created_by": tree.author, "is_flow_synced": True},
                 )
+                _record_revision_naively(step, tree, synced_at)
             if retire:
                 wanted = {row.node_id for row in rows}
                 for step in LibraryStep.objects.filter(source_tree=tree, is_active=True):

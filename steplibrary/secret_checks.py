@@ -60,10 +60,17 @@ def tree_fields(
         nodes = parse_tree_structure(structure, tree_type)
     yield "name", "", "name", name
     raw_steps = structure.get("steps") if tree_type != TreeType.TROUBLESHOOTING else None
-    raw_by_path = {f"steps[{index}]": raw for index, raw in enumerate(raw_steps or [])}
+    # Only a step whose commands are one plain string is read raw (the parsed node cannot tell).
+    raw_by_path = {
+        f"steps[{index}]": raw
+        for index, raw in enumerate(raw_steps or [])
+        if isinstance(raw, dict) and isinstance(raw.get("commands"), str)
+    }
     for node in nodes:
         for field in ("title", "description", "expected_outcome", "answer"):
-            yield f"{node.path}.{field}", node.id, field, getattr(node, field)
+            text = getattr(node, field)
+            if text:  # most nodes leave some fields out: no path is built for them
+                yield f"{node.path}.{field}", node.id, field, text
         yield from _command_fields(node.path, node.id, raw_by_path.get(node.path), node)
 
 

@@ -19,7 +19,8 @@ from flows import tree_structure
 from flows.models import Tree
 from flows.samples import procedural_structure
 from flows.services import tree_publish, tree_update, tree_working_copy_publish
-from steplibrary.models import LibraryStep, StepRevision
+from steplibrary.models import LibraryStep
+from steplibrary.revisions import revision_record
 from steplibrary.sync import extract_library_entries, steps_preview_sync, steps_sync_from_tree
 from steplibrary.upsert import SyncSource, UpsertRow, upsert_params, upsert_statement
 
@@ -233,35 +234,15 @@ def limit_changed(author, size: int, form: str = "json") -> Timing:
 # ---- the naive peer: update_or_create per row, a revision per row ----------------------
 
 
-def _record_revision_naively(step: LibraryStep, tree: Tree, synced_at) -> None:
-    """What ours records for a written entry, one row at a time: read its latest revision and
-    add the next one when the entry's hash differs from it."""
-    latest = StepRevision.objects.filter(step=step).order_by("-number").first()
-    if latest is not None and latest.content_hash == step.content_hash:
-        return
-    StepRevision.objects.create(
-        step=step,
-        number=(latest.number if latest else 0) + 1,
-        title=step.title,
-        step_type=step.step_type,
-        content=step.content,
-        visibility=step.visibility,
-        content_hash=step.content_hash,
-        source_tree=tree,
-        published_at=tree.published_at or synced_at,
-        account_id=tree.account_id,
-        owner_id=step.created_by_id,
-        created_at=synced_at,
-    )
-
-
 def _run_naive(tree: Tree, rows: list[UpsertRow], retire: bool) -> Timing:
-    """The same writes as ours, done the obvious way: `update_or_create` of each entry and its
-    revision, then retiring the removed nodes' entries one `save()` at a time."""
+    """The same writes as ours, done the obvious way: `update_or_create` of each entry, then its
+    revision as a manual edit records one (the latest read, the next one added when the entry
+    differs from it), then retiring the removed nodes' entries one `save()` at a time."""
 
     def run() -> None:
         with transaction.atomic():
             synced_at = timezone.now()
+            published_at = tree.published_at or synced_at
             for row in rows:
                 fields = {
                     "title": row.title,
@@ -277,7 +258,7 @@ def _run_naive(tree: Tree, rows: list[UpsertRow], retire: bool) -> Timing:
                     defaults={**fields, "is_active": True},
                     create_defaults={**fields, "created_by": tree.author, "is_flow_synced": True},
                 )
-                _record_revision_naively(step, tree, synced_at)
+                revision_record(step=step, user=None, source_tree=tree, published_at=published_at)
             if retire:
                 wanted = {row.node_id for row in rows}
                 for step in LibraryStep.objects.filter(source_tree=tree, is_active=True):

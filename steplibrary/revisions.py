@@ -16,8 +16,11 @@ def step_current_revision(step: LibraryStep) -> int:
     return StepRevision.objects.filter(step=step).aggregate(number=Max("number"))["number"] or 0
 
 
-def revision_record(*, step: LibraryStep, user) -> StepRevision | None:
-    """Records the entry as it is now, unless its latest revision already says the same."""
+def revision_record(
+    *, step: LibraryStep, user, source_tree: Tree | None = None, published_at: datetime | None = None
+) -> StepRevision | None:
+    """Records the entry as it is now, unless its latest revision already says the same; a
+    synced entry's revision names the publish that wrote it (`source_tree`, `published_at`)."""
     latest = StepRevision.objects.filter(step=step).order_by("-number").first()
     digest = version_hash(version_of(step))
     if latest is not None and latest.content_hash == digest:
@@ -33,6 +36,8 @@ def revision_record(*, step: LibraryStep, user) -> StepRevision | None:
         created_by=user if user is not None and user.is_authenticated else None,
         account_id=step.account_id,
         owner_id=step.created_by_id,
+        source_tree=source_tree,
+        published_at=published_at,
     )
 
 

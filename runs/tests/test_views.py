@@ -102,3 +102,16 @@ def test_the_runs_status_select_comes_from_the_filterset_and_keeps_the_choice(cl
     assert '<label for="run-status-filter">Run status</label>' in html
     assert '<option value="">All statuses</option>' in html
     assert '<option value="resolved" selected>Resolved</option>' in html
+
+
+@pytest.mark.django_db
+def test_the_runs_whose_select_comes_from_the_filterset_and_keeps_the_choice(client, author):
+    client.force_login(author)
+    html = client.get("/runs/", {"mine": "true"}).content.decode()
+    assert '<label for="run-mine-filter">Whose</label>' in html
+    assert '<select name="mine" id="run-mine-filter">' in html
+    assert '<option value="">Everyone&#x27;s</option>' in html
+    assert '<option value="true" selected>Started or joined by me</option>' in html
+    everyone = client.get("/runs/").content.decode()
+    assert '<option value="">Everyone&#x27;s</option>' in everyone
+    assert '<option value="true">Started or joined by me</option>' in everyone

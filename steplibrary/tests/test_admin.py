@@ -3,25 +3,12 @@
 import json
 
 import pytest
-from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from flows.models import Tree, TreeStatus
 from flows.tests.factories import TreeFactory, procedural_structure
 from steplibrary.models import LibraryStep
 from steplibrary.tests.factories import LibraryStepFactory
-
-
-@pytest.fixture
-def support(staff):
-    staff.groups.add(Group.objects.get(name="Support staff"))
-    return staff
-
-
-@pytest.fixture
-def support_client(client, support):
-    client.force_login(support)
-    return client
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ messages that count in words that agree."""
 import json
 
 import pytest
-from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from flows.models import Tree
@@ -15,13 +14,6 @@ from steplibrary.services import step_fork
 from steplibrary.tests.factories import LibraryStepFactory, StepRatingFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def support_client(client, staff):
-    staff.groups.add(Group.objects.get(name="Support staff"))
-    client.force_login(staff)
-    return client
 
 
 @pytest.fixture

@@ -6,22 +6,11 @@ import re
 import pytest
 from rest_framework.test import APIClient
 
+from accounts.tests.clients import client_for
 from flows.models import Tree
 from flows.tests.factories import TreeFactory, procedural_structure
 from steplibrary.models import LibraryStep, StepRating
 from steplibrary.tests.factories import LibraryStepFactory, distinct_structure
-
-
-def client_for(user) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
-
-
-@pytest.fixture
-def api(author):
-    return client_for(author)
-
 
 STRUCTURE = {
     "steps": [

@@ -4,6 +4,7 @@ copies in the library, and nobody sees or counts a copy they may not see."""
 import pytest
 from rest_framework.test import APIClient
 
+from accounts.tests.clients import client_for
 from flows.models import Tree
 from flows.tests.factories import TreeFactory
 from steplibrary.models import LibraryStep
@@ -17,12 +18,6 @@ STOP_NGINX = {
     "expected_outcome": "nginx reports inactive",
     "commands": [{"language": "bash", "code": "systemctl stop nginx", "label": "Stop"}],
 }
-
-
-def client_for(user) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
 
 
 def node_from_library(entry: dict, node_id: str) -> dict:

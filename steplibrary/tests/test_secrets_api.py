@@ -8,8 +8,8 @@ import logging
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
-from rest_framework.test import APIClient
 
+from accounts.tests.clients import client_for
 from flows.models import Tree, TreeStatus
 from flows.tests.factories import TreeFactory, procedural_structure
 from steplibrary.models import LibraryStep, SecretAllowance
@@ -17,13 +17,6 @@ from steplibrary.tests.factories import LibraryStepFactory
 from steplibrary.tests.test_secret_scan import FAKE_AWS_KEY, FAKE_PRIVATE_KEY
 
 PRIVATE_KEY_BODY = FAKE_PRIVATE_KEY.splitlines()[1]
-
-
-def client_for(user) -> APIClient:
-    client = APIClient()
-    if user is not None:
-        client.force_authenticate(user)
-    return client
 
 
 def structure_with_secrets() -> dict:

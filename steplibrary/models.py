@@ -31,6 +31,18 @@ def build_search_text(title: str, content: dict | None) -> str:
 # compare, and what `version_hash` covers. Entries, revisions and the sync's rows all have them.
 VERSIONED_FIELDS = ("title", "step_type", "content", "visibility")
 
+# An entry's outcomes in live sessions: counted by the runs, never typed in (read-only in
+# the API and in admin).
+OUTCOME_FIELDS = (
+    "run_count",
+    "success_count",
+    "failure_count",
+    "last_used_at",
+    "works_best",
+    "solution_reached_count",
+    "solution_resolved_count",
+)
+
 
 def version_of(source) -> dict[str, Any]:
     """The version of an entry, a revision or a sync row: its VERSIONED_FIELDS."""

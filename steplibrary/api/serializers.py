@@ -8,7 +8,14 @@ from rest_framework import serializers
 from config.fields import StrictCharField, StrictIntegerField, StrictTypesMixin
 from steplibrary.duplicates import duplicates_of
 from steplibrary.merge import STATUS_CHOICES
-from steplibrary.models import LibraryStep, Notice, SecretAllowance, StepRevision, Visibility
+from steplibrary.models import (
+    OUTCOME_FIELDS,
+    LibraryStep,
+    Notice,
+    SecretAllowance,
+    StepRevision,
+    Visibility,
+)
 from steplibrary.selectors import upstream_flags
 
 _DATETIME = serializers.DateTimeField()  # DRF's own datetime output format
@@ -84,13 +91,7 @@ class LibraryStepSerializer(StrictTypesMixin, serializers.ModelSerializer):
             "created_by_username",
             "account",
             "usage_count",
-            "run_count",
-            "success_count",
-            "failure_count",
-            "last_used_at",
-            "works_best",
-            "solution_reached_count",
-            "solution_resolved_count",
+            *OUTCOME_FIELDS,
             "rating_count",
             "rating_avg",
             "my_rating",
@@ -117,13 +118,7 @@ class LibraryStepSerializer(StrictTypesMixin, serializers.ModelSerializer):
             "created_by",
             "account",
             "usage_count",
-            "run_count",
-            "success_count",
-            "failure_count",
-            "last_used_at",
-            "works_best",
-            "solution_reached_count",
-            "solution_resolved_count",
+            *OUTCOME_FIELDS,
             "rating_count",
             "rating_avg",
             "is_active",

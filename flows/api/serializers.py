@@ -1,5 +1,6 @@
 """Serializers for the flow API; `tree_structure` is validated by flows.tree_structure."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from config.fields import StrictBooleanField, StrictCharField, StrictIntegerField, StrictTypesMixin
@@ -183,11 +184,42 @@ class TreePublishedSerializer(TreeSerializer):
         fields = [*TreeSerializer.Meta.fields, "history_version"]
 
 
+class NodeSummarySerializer(serializers.Serializer):
+    id = serializers.CharField()
+    type = serializers.CharField(allow_null=True)
+    title = serializers.CharField(allow_null=True)
+
+
+class ChangedNodeSerializer(NodeSummarySerializer):
+    def get_fields(self):
+        # "fields" would shadow Serializer.fields as an attribute: declared here instead.
+        fields = super().get_fields()
+        fields["fields"] = serializers.DictField(help_text='{field: {"from": …, "to": …}} per changed field')
+        return fields
+
+
+class StructureChangesSerializer(serializers.Serializer):
+    name = serializers.DictField(required=False, help_text='{"from": …, "to": …} when the name changed')
+    variables = serializers.DictField(
+        required=False, help_text='{"from": […], "to": […]} when the declared variables changed'
+    )
+    added = NodeSummarySerializer(many=True)
+    removed = NodeSummarySerializer(many=True)
+    changed = ChangedNodeSerializer(many=True)
+    order_changed = serializers.BooleanField()
+
+
+@extend_schema_field(StructureChangesSerializer)
+class StoredStructureChangesField(serializers.JSONField):
+    """A revision's changes as `flows.history.structure_changes` stored them: passed through
+    as they are, documented by the shape they have."""
+
+
 class TreeRevisionSerializer(serializers.ModelSerializer):
     """One entry of a flow's history, with its node-by-node changes against the one before."""
 
     created_by_username = serializers.CharField(source="created_by.username", default=None, allow_null=True)
-    changes = serializers.JSONField()
+    changes = StoredStructureChangesField()
 
     class Meta:
         model = TreeRevision
@@ -216,31 +248,6 @@ class TreeRevisionDiffQuerySerializer(serializers.Serializer):
     # `from` is a Python keyword; the view maps the query parameters `from` and `to`.
     older = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
     newer = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
-
-
-class NodeSummarySerializer(serializers.Serializer):
-    id = serializers.CharField()
-    type = serializers.CharField(allow_null=True)
-    title = serializers.CharField(allow_null=True)
-
-
-class ChangedNodeSerializer(NodeSummarySerializer):
-    def get_fields(self):
-        # "fields" would shadow Serializer.fields as an attribute: declared here instead.
-        fields = super().get_fields()
-        fields["fields"] = serializers.DictField(help_text='{field: {"from": …, "to": …}} per changed field')
-        return fields
-
-
-class StructureChangesSerializer(serializers.Serializer):
-    name = serializers.DictField(required=False, help_text='{"from": …, "to": …} when the name changed')
-    variables = serializers.DictField(
-        required=False, help_text='{"from": […], "to": […]} when the declared variables changed'
-    )
-    added = NodeSummarySerializer(many=True)
-    removed = NodeSummarySerializer(many=True)
-    changed = ChangedNodeSerializer(many=True)
-    order_changed = serializers.BooleanField()
 
 
 class TreeRevisionDiffSerializer(serializers.Serializer):

@@ -50,7 +50,7 @@ from steplibrary.api.serializers import (
 from steplibrary.filtersets import LibraryStepFilterSet
 from steplibrary.merge import MergeConflict, SourceRetired
 from steplibrary.models import LibraryStep, Notice, StepRevision
-from steplibrary.notices import notices_for, notices_mark_read
+from steplibrary.notices import notices_for, notices_mark_read, notices_unread_ids
 from steplibrary.secret_checks import SecretFindingsError
 from steplibrary.selectors import (
     RevisionHidden,
@@ -477,5 +477,5 @@ class NoticeViewSet(viewsets.ReadOnlyModelViewSet):
         body.is_valid(raise_exception=True)
         ids = body.validated_data.get("ids")
         if ids is None:
-            ids = list(self.get_queryset().filter(read_at__isnull=True).values_list("pk", flat=True))
+            ids = notices_unread_ids(request.user)
         return Response(MarkedReadSerializer({"marked": notices_mark_read(user=request.user, ids=ids)}).data)

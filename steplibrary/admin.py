@@ -14,7 +14,13 @@ from flows.models import Tree
 from flows.tree_structure import TreeStructureError
 from steplibrary.admin_similar import similar_entries_report
 from steplibrary.forms import TakedownForm
-from steplibrary.models import OUTCOME_FIELDS, LibraryStep, SecretAllowance, StepRating
+from steplibrary.models import (
+    ALLOWED_FINDING_FIELDS,
+    OUTCOME_FIELDS,
+    LibraryStep,
+    SecretAllowance,
+    StepRating,
+)
 from steplibrary.secret_checks import (
     SecretFindingsError,
     secrets_ensure_step_allowed,
@@ -327,11 +333,7 @@ class SecretAllowanceAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
     readonly_fields = [
         "tree",
         "step",
-        "path",
-        "node_id",
-        "field",
-        "kind",
-        "fingerprint",
+        *ALLOWED_FINDING_FIELDS,
         "created_by",
         "created_at",
     ]

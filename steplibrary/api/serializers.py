@@ -9,6 +9,7 @@ from config.fields import StrictCharField, StrictIntegerField, StrictTypesMixin
 from steplibrary.duplicates import duplicates_of
 from steplibrary.merge import STATUS_CHOICES
 from steplibrary.models import (
+    ALLOWED_FINDING_FIELDS,
     OUTCOME_FIELDS,
     LibraryStep,
     Notice,
@@ -318,17 +319,7 @@ class SecretAllowanceSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = SecretAllowance
-        fields = [
-            "id",
-            "path",
-            "node_id",
-            "field",
-            "kind",
-            "fingerprint",
-            "created_by",
-            "created_by_username",
-            "created_at",
-        ]
+        fields = ["id", *ALLOWED_FINDING_FIELDS, "created_by", "created_by_username", "created_at"]
         read_only_fields = fields
 
 

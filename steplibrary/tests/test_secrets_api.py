@@ -11,7 +11,7 @@ from django.db import connection
 
 from accounts.tests.clients import client_for
 from flows.models import Tree, TreeStatus
-from flows.tests.factories import TreeFactory, procedural_structure
+from flows.tests.factories import TreeFactory, procedural_structure, tree_admin_form
 from steplibrary.models import LibraryStep, SecretAllowance
 from steplibrary.tests.factories import LibraryStepFactory
 from steplibrary.tests.test_secret_scan import FAKE_AWS_KEY, FAKE_PRIVATE_KEY
@@ -358,16 +358,7 @@ class TestOtherPublishPaths:
     def test_admin_change_form_refuses_next_to_the_structure(self, admin_client, draft):
         response = admin_client.post(
             f"/admin/flows/tree/{draft.pk}/change/",
-            {
-                "name": draft.name,
-                "description": "",
-                "tree_type": draft.tree_type,
-                "tree_structure": json.dumps(draft.tree_structure),
-                "status": "published",
-                "is_active": "on",
-                "account": draft.account_id,
-                "author": draft.author_id,
-            },
+            tree_admin_form(draft, description="", status="published"),
         )
         assert response.status_code == 200
         assert "looks like a secret (AWS Access Key" in response.content.decode()

@@ -333,17 +333,24 @@ def _structure_errors_beside(tree: Tree, data, errors: dict) -> dict:
     return {}
 
 
-class TreePreviewView(GenericAPIView):
-    """POST /api/trees/{id}/preview/: what a publish (or deactivation) would do to the library."""
+class VisibleTreeView(GenericAPIView):
+    """An endpoint on one flow (`/api/trees/{id}/…`): a flow the caller may not see is a 404,
+    and among those who see it, only those who may change it act (403; a subclass may say
+    otherwise)."""
 
-    serializer_class = TreePreviewSerializer
     permission_classes = [IsAuthenticated, CanChangeTree]
-    # As costly as a publish (it parses and compares the whole flow): the write rate bounds it.
-    throttle_classes = [WriteRateThrottle]
-    queryset = Tree.objects.none()
+    queryset = Tree.objects.none()  # for the schema; requests use get_queryset()
 
     def get_queryset(self):
         return Tree.objects.visible_to(self.request.user)
+
+
+class TreePreviewView(VisibleTreeView):
+    """POST /api/trees/{id}/preview/: what a publish (or deactivation) would do to the library."""
+
+    serializer_class = TreePreviewSerializer
+    # As costly as a publish (it parses and compares the whole flow): the write rate bounds it.
+    throttle_classes = [WriteRateThrottle]
 
     @extend_schema(request=TreePreviewSerializer, responses={200: TreePreviewResultSerializer})
     def post(self, request, pk):

@@ -8,7 +8,6 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
-from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -22,8 +21,8 @@ from config.concurrency import (
 from config.renderers import OrjsonRenderer
 from config.schema import ErrorSerializer
 from config.throttling import WriteRateThrottle
-from flows.api.permissions import CanChangeTree, EditsTree
-from flows.models import Tree
+from flows.api.permissions import EditsTree
+from flows.api.views import VisibleTreeView
 from flows.tree_structure import TreeStructureError
 from steplibrary.api.pagination import LibraryPagination
 from steplibrary.api.permissions import CanChangeStep
@@ -408,16 +407,11 @@ class LibraryStepViewSet(ConditionalWriteMixin, viewsets.ModelViewSet):
         return Response(StepUsageSerializer(step_usage(step=self.get_object(), user=request.user)).data)
 
 
-class TreeSecretAllowanceView(GenericAPIView):
+class TreeSecretAllowanceView(VisibleTreeView):
     """/api/trees/{id}/secret-allowances/: findings of the secret scan marked as false positives."""
 
     serializer_class = SecretAllowanceSerializer
-    permission_classes = [IsAuthenticated, CanChangeTree]
     throttle_classes = [WriteRateThrottle]
-    queryset = Tree.objects.none()
-
-    def get_queryset(self):
-        return Tree.objects.visible_to(self.request.user)
 
     @extend_schema(responses={200: SecretAllowanceSerializer(many=True), 404: SECRET_ALLOW_ERRORS[404]})
     def get(self, request, pk):
@@ -438,16 +432,12 @@ class TreeSecretAllowanceView(GenericAPIView):
         )
 
 
-class TreeTakedownsView(GenericAPIView):
+class TreeTakedownsView(VisibleTreeView):
     """GET /api/trees/{id}/takedowns/: the flow's steps whose entries staff took down, for the
     people who edit it (the editor marks them)."""
 
     serializer_class = TakedownSerializer
     permission_classes = [IsAuthenticated, EditsTree]
-    queryset = Tree.objects.none()
-
-    def get_queryset(self):
-        return Tree.objects.visible_to(self.request.user)
 
     @extend_schema(
         parameters=[OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH)],

@@ -22,6 +22,12 @@ class ErrorSerializer(serializers.Serializer):
     detail = serializers.CharField()
 
 
+def error_responses(*statuses: int) -> dict:
+    """`{status: ErrorSerializer}` for an operation's `extend_schema(responses=…)`: errors
+    whose body is `{"detail": …}`, described by the status's general wording."""
+    return dict.fromkeys(statuses, ErrorSerializer)
+
+
 _VALIDATION_ERROR = {
     "type": "object",
     "description": (

@@ -19,7 +19,7 @@ from config.concurrency import (
     check_if_match,
 )
 from config.renderers import OrjsonRenderer
-from config.schema import ErrorSerializer
+from config.schema import error_responses
 from config.throttling import WriteRateThrottle
 from flows.api.permissions import EditsTree
 from flows.api.views import VisibleTreeView
@@ -222,7 +222,7 @@ class LibraryStepViewSet(ConditionalWriteMixin, viewsets.ModelViewSet):
             OpenApiParameter("from", int, description="older revision (default: the one before `to`)"),
             OpenApiParameter("to", int, description="newer revision (default: the latest)"),
         ],
-        responses={200: RevisionDiffSerializer, 400: ErrorSerializer, 404: ErrorSerializer},
+        responses={200: RevisionDiffSerializer, **error_responses(400, 404)},
     )
     @action(detail=True, methods=["get"], url_path="revisions/diff")
     def revisions_diff(self, request, pk=None):
@@ -265,10 +265,8 @@ class LibraryStepViewSet(ConditionalWriteMixin, viewsets.ModelViewSet):
         request=None,
         responses={
             200: LibraryStepSerializer,
-            403: ErrorSerializer,
-            404: ErrorSerializer,
+            **error_responses(403, 404, 429),
             412: PRECONDITION_FAILED_RESPONSE,
-            429: ErrorSerializer,
         },
     )
     @action(detail=True, methods=["post"], url_path=r"revisions/(?P<number>[^/]+)/restore")
@@ -293,9 +291,7 @@ class LibraryStepViewSet(ConditionalWriteMixin, viewsets.ModelViewSet):
             raise ValidationError({"detail": "This entry is not a fork."})
         return fork
 
-    @extend_schema(
-        parameters=[STEP_ID], responses={200: UpstreamSerializer, 400: ErrorSerializer, 404: ErrorSerializer}
-    )
+    @extend_schema(parameters=[STEP_ID], responses={200: UpstreamSerializer, **error_responses(400, 404)})
     @action(detail=True, methods=["get"])
     def upstream(self, request, pk=None):
         """For a fork: the three-way comparison with its source, field by field (base = the
@@ -309,11 +305,9 @@ class LibraryStepViewSet(ConditionalWriteMixin, viewsets.ModelViewSet):
         request=UpstreamAcceptSerializer,
         responses={
             200: LibraryStepSerializer,
-            403: ErrorSerializer,
-            404: ErrorSerializer,
+            **error_responses(403, 404, 429),
             409: MergeConflictSerializer,
             412: PRECONDITION_FAILED_RESPONSE,
-            429: ErrorSerializer,
         },
     )
     @action(detail=True, methods=["post"], url_path="upstream/accept")
@@ -354,9 +348,7 @@ class LibraryStepViewSet(ConditionalWriteMixin, viewsets.ModelViewSet):
         request=None,
         responses={
             200: LibraryStepSerializer,
-            400: ErrorSerializer,
-            403: ErrorSerializer,
-            404: ErrorSerializer,
+            **error_responses(400, 403, 404),
         },
     )
     @action(detail=True, methods=["post"], url_path="upstream/dismiss")
@@ -441,7 +433,7 @@ class TreeTakedownsView(VisibleTreeView):
 
     @extend_schema(
         parameters=[OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH)],
-        responses={200: TakedownSerializer(many=True), 403: ErrorSerializer, 404: ErrorSerializer},
+        responses={200: TakedownSerializer(many=True), **error_responses(403, 404)},
     )
     def get(self, request, pk):
         tree = self.get_object()  # 403 for people who may see the flow but not edit it

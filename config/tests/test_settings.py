@@ -2,12 +2,11 @@
 
 import os
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-PROJECT_DIR = Path(__file__).resolve().parents[2]
+from config.tests.processes import run_python
+
 STRONG_KEY = "k3y-" + "9f8e7d6c5b4a" * 5
 
 
@@ -22,15 +21,7 @@ def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     }
     clean = {key: value for key, value in os.environ.items() if key not in ours}
     clean.update(DJANGO_SETTINGS_MODULE="config.settings", **env)
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=PROJECT_DIR,
-        env=clean,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return run_python(["manage.py", *args], env=clean, timeout=120)
 
 
 def test_production_settings_pass_the_deploy_check():

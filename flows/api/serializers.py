@@ -9,6 +9,25 @@ from flows.models import Tree, TreeRevision, TreeStatus, TreeType
 from flows.tree_structure import TreeStructureError, empty_structure, parse_tree_structure
 
 
+@extend_schema_field(
+    {
+        "type": "object",
+        "description": "The flow's document (README, Flow format): `steps` for procedural and "
+        "maintenance flows, `root` for troubleshooting ones (null in a new, empty one), and the "
+        "optional `variables`. "
+        "Validated node by node; errors name the node by its JSON path.",
+        "properties": {
+            "steps": {"type": "array", "items": {"type": "object", "additionalProperties": {}}},
+            "root": {"type": "object", "nullable": True, "additionalProperties": {}},
+            "variables": {"type": "array", "items": {"type": "object", "additionalProperties": {}}},
+        },
+        "additionalProperties": {},
+    }
+)
+class TreeStructureField(serializers.JSONField):
+    """A flow's `tree_structure`: JSON in and out, checked by flows.tree_structure."""
+
+
 class TreeListSerializer(StrictTypesMixin, serializers.ModelSerializer):
     """A flow without its structure: what lists need."""
 
@@ -48,7 +67,7 @@ class SyncResultSerializer(serializers.Serializer):
 
 
 class TreeSerializer(TreeListSerializer):
-    tree_structure = serializers.JSONField(required=False)
+    tree_structure = TreeStructureField(required=False)
     sync_result = serializers.SerializerMethodField()
     conflict_overwrite = serializers.BooleanField(
         write_only=True,
@@ -137,7 +156,7 @@ class WorkingCopyWriteSerializer(serializers.Serializer):
 
     # NUL and lone surrogates never get here: config.parsers refuses them in every JSON body.
     name = serializers.CharField(max_length=255)
-    tree_structure = serializers.JSONField()
+    tree_structure = TreeStructureField()
     conflict_overwrite = serializers.BooleanField(
         default=False,
         help_text="The author chose to save over a newer change by someone else (after a 412); "
@@ -165,7 +184,7 @@ class WorkingCopySerializer(serializers.Serializer):
 
     tree = serializers.UUIDField(source="tree_id")
     name = serializers.CharField()
-    tree_structure = serializers.JSONField()
+    tree_structure = TreeStructureField()
     saved_by = serializers.IntegerField(source="saved_by_id", allow_null=True)
     saved_by_username = serializers.CharField(source="saved_by.username", default=None, allow_null=True)
     saved_at = serializers.DateTimeField()
@@ -237,7 +256,7 @@ class TreeRevisionSerializer(serializers.ModelSerializer):
 
 
 class TreeRevisionDetailSerializer(TreeRevisionSerializer):
-    tree_structure = serializers.JSONField()
+    tree_structure = TreeStructureField()
 
     class Meta(TreeRevisionSerializer.Meta):
         fields = [*TreeRevisionSerializer.Meta.fields, "tree_structure"]
@@ -265,7 +284,7 @@ class TreeRevisionDiffSerializer(serializers.Serializer):
 
 class TreePreviewSerializer(serializers.Serializer):
     intent = serializers.ChoiceField(choices=["publish", "deactivate"], default="publish")
-    tree_structure = serializers.JSONField(required=False)
+    tree_structure = TreeStructureField(required=False)
     is_public = StrictBooleanField(required=False)
     name = StrictCharField(max_length=255, required=False)
 

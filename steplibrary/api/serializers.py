@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from config.fields import StrictCharField, StrictIntegerField, StrictTypesMixin
+from flows.api.serializers import TreeStructureField
 from steplibrary.duplicates import duplicates_of
 from steplibrary.merge import STATUS_CHOICES
 from steplibrary.models import (
@@ -336,7 +337,7 @@ class TreeSecretAllowRequestSerializer(_SecretAllowRequestSerializer):
     """Marks a finding of a flow a false positive. `tree_structure` and `name` are what the
     editor is about to publish (the saved flow when absent): the finding is looked up there."""
 
-    tree_structure = serializers.JSONField(required=False)
+    tree_structure = TreeStructureField(required=False)
     name = serializers.CharField(max_length=255, required=False)
 
 

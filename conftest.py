@@ -1,10 +1,14 @@
 """Shared test users: an author and a teammate in one account, an outsider in another,
-a user with no account, and a support-staff user. Every password is `password`."""
+a user with no account, and a support-staff user. Every password is `password`. `api` is
+the REST API as the author sees it; `support` is the staff user in the support group and
+`support_client` admin as they see it."""
 
 import os
 
 import pytest
+from django.contrib.auth.models import Group
 
+from accounts.tests.clients import client_for
 from accounts.tests.factories import AccountFactory, UserFactory
 
 
@@ -75,3 +79,20 @@ def loner(db):
 @pytest.fixture
 def staff(account):
     return UserFactory(username="sam", account=account, staff=True)
+
+
+@pytest.fixture
+def api(author):
+    return client_for(author)
+
+
+@pytest.fixture
+def support(staff):
+    staff.groups.add(Group.objects.get(name="Support staff"))
+    return staff
+
+
+@pytest.fixture
+def support_client(client, support):
+    client.force_login(support)
+    return client

@@ -22,6 +22,12 @@ class ErrorSerializer(serializers.Serializer):
     detail = serializers.CharField()
 
 
+def error_responses(*statuses: int) -> dict:
+    """`{status: ErrorSerializer}` for an operation's `extend_schema(responses=…)`: errors
+    whose body is `{"detail": …}`, described by the status's general wording."""
+    return dict.fromkeys(statuses, ErrorSerializer)
+
+
 _VALIDATION_ERROR = {
     "type": "object",
     "description": (
@@ -70,13 +76,17 @@ class AutoSchema(SpectacularAutoSchema):
         error_ref = self.resolve_serializer(ErrorSerializer, "response").ref
         responses = operation.setdefault("responses", {})
         for status in self._error_statuses(operation):
-            if status in responses:
-                continue
-            schema = _VALIDATION_ERROR if status == "400" else error_ref
-            responses[status] = {
-                "content": {"application/json": {"schema": schema}},
-                "description": _DESCRIPTIONS[status],
-            }
+            if status not in responses:
+                responses[status] = {"description": _DESCRIPTIONS[status]}
+        # Every error has a JSON body: an error a view declares by its description alone
+        # gets the body errors have, so no response in the schema is untyped.
+        for status, response in responses.items():
+            if status.startswith("4") and "content" not in response:
+                schema = _VALIDATION_ERROR if status == "400" else error_ref
+                described = response.get("description") not in (None, "", "No response body")
+                description = response["description"] if described else _DESCRIPTIONS.get(status, "")
+                response.clear()
+                response.update(content={"application/json": {"schema": schema}}, description=description)
         return operation
 
     def _error_statuses(self, operation: dict) -> list[str]:

@@ -1,10 +1,15 @@
 """Browser tests: Playwright drives Debian's Chromium against pytest-django's live server."""
 
 import os
+import re
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import sync_playwright
+
+from flows.tests.factories import TreeFactory
+from steplibrary.models import LibraryStep
+from steplibrary.services import step_fork
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
 # around it are still plain synchronous calls.
@@ -68,6 +73,13 @@ class Session:
         self.page.goto(f"{self.base}{path}")
         self.page.wait_for_load_state("networkidle")
 
+    def start_run(self, tree) -> None:
+        """Starts a run of `tree` from its page, with the start dialog as it opens."""
+        self.goto(f"/flows/{tree.pk}/")
+        self.page.get_by_role("button", name="Start run").click()
+        self.page.locator("#start-run-form").get_by_role("button", name="Start run").click()
+        self.page.wait_for_url(re.compile(r"/runs/[0-9a-f-]{36}/$"))
+
     def screenshot(self, name: str) -> None:
         ARTIFACTS.mkdir(exist_ok=True)
         self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
@@ -86,3 +98,14 @@ def open_session(browser, live_server):
     for session in sessions:
         assert session.errors == [], f"JavaScript errors: {session.errors}"
         session.context.close()
+
+
+def public_flow(author, *, name: str, tree_structure: dict, forked_by=None, **fields):
+    """A published public flow of `author`; with `forked_by`, that user has forked its step
+    s1, so the flow's changes reach someone else's copy."""
+    tree = TreeFactory(
+        author=author, published=True, public=True, name=name, tree_structure=tree_structure, **fields
+    )
+    if forked_by is not None:
+        step_fork(step=LibraryStep.objects.get(source_tree=tree, source_node_id="s1"), user=forked_by)
+    return tree

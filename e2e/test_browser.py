@@ -5,6 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from e2e.conftest import public_flow
 from flows.models import Tree
 from flows.tests.factories import TreeFactory, procedural_structure
 from steplibrary.models import LibraryStep, SecretAllowance
@@ -252,13 +253,7 @@ def test_pages_fit_small_and_large_screens(open_session, author, width):
 
 
 def test_source_changed_view_diff_accept(open_session, author, outsider):
-    TreeFactory(
-        author=author,
-        published=True,
-        public=True,
-        name="Shared runbook",
-        tree_structure=procedural_structure(1),
-    )
+    public_flow(author, name="Shared runbook", tree_structure=procedural_structure(1))
     source = LibraryStep.objects.get(source_node_id="s1")
     from steplibrary.services import step_fork
 

@@ -16,6 +16,12 @@ def title_of(page, node_id: str):
     return page.locator(f'[data-node-id="{node_id}"]').get_by_label("Title", exact=True)
 
 
+def save_title(page, node_id: str, title: str) -> None:
+    """Types a step's title in the editor and saves the flow."""
+    title_of(page, node_id).fill(title)
+    page.get_by_role("button", name="Save changes").click()
+
+
 def library_title(tree, node_id: str) -> str:
     return LibraryStep.objects.get(source_tree=tree, source_node_id=node_id).title
 
@@ -34,8 +40,7 @@ def test_changes_wait_in_a_working_copy_until_published(open_session, flow):
     banner = page.locator("#working-copy-banner")
     expect(banner).to_be_hidden()
 
-    title_of(page, "s1").fill("Step 1, safer")
-    page.get_by_role("button", name="Save changes").click()
+    save_title(page, "s1", "Step 1, safer")
     expect(page.locator(".toast")).to_have_text("Changes saved, not yet published.")
     expect(banner).to_contain_text("Unpublished changes")
     alice.screenshot("editor-working-copy")
@@ -56,8 +61,7 @@ def test_changes_wait_in_a_working_copy_until_published(open_session, flow):
     assert not TreeWorkingCopy.objects.exists()
 
     # Discard drops a new working copy and shows the published flow again.
-    title_of(page, "s2").fill("Not this")
-    page.get_by_role("button", name="Save changes").click()
+    save_title(page, "s2", "Not this")
     expect(banner).to_be_visible()
     banner.get_by_role("button", name="Discard").click()
     expect(page.locator(".toast")).to_have_text("Unpublished changes discarded.")
@@ -108,13 +112,11 @@ def test_two_authors_the_second_save_asks_and_both_choices_work(open_session, fl
     for session in (alice, bob):
         session.goto(f"/flows/{flow.pk}/edit/")
 
-    title_of(alice.page, "s1").fill("Alice's title")
-    alice.page.get_by_role("button", name="Save changes").click()
+    save_title(alice.page, "s1", "Alice's title")
     expect(alice.page.locator(".toast")).to_have_text("Changes saved, not yet published.")
 
     # Bob saves on top of the version he loaded: he is shown Alice's change, and reloads hers.
-    title_of(bob.page, "s2").fill("Bob's title")
-    bob.page.get_by_role("button", name="Save changes").click()
+    save_title(bob.page, "s2", "Bob's title")
     dialog = bob.page.locator("#conflict-dialog")
     expect(dialog).to_be_visible()
     expect(dialog).to_contain_text("alice saved this flow after you opened it.")
@@ -128,12 +130,10 @@ def test_two_authors_the_second_save_asks_and_both_choices_work(open_session, fl
     assert TreeWorkingCopy.objects.get(tree=flow).tree_structure["steps"][2]["title"] == "Step 2"
 
     # Bob saves a change of his own; Alice, still on her version, chooses to keep hers.
-    title_of(bob.page, "s2").fill("Bob's second try")
-    bob.page.get_by_role("button", name="Save changes").click()
+    save_title(bob.page, "s2", "Bob's second try")
     expect(bob.page.locator(".toast")).to_have_text("Changes saved, not yet published.")
 
-    title_of(alice.page, "s1").fill("Alice again")
-    alice.page.get_by_role("button", name="Save changes").click()
+    save_title(alice.page, "s1", "Alice again")
     dialog = alice.page.locator("#conflict-dialog")
     expect(dialog.locator(".changes")).to_contain_text("Bob's second try")
     dialog.get_by_role("button", name="Keep mine and save over it").click()
@@ -147,7 +147,6 @@ def test_two_authors_the_second_save_asks_and_both_choices_work(open_session, fl
     assert library_title(flow, "s1") == "Step 1"  # nothing published by any of it
 
     # Alice's page is current again: her next save needs no choice.
-    title_of(alice.page, "s2").fill("Agreed")
-    alice.page.get_by_role("button", name="Save changes").click()
+    save_title(alice.page, "s2", "Agreed")
     expect(alice.page.locator(".toast")).to_have_text("Changes saved, not yet published.")
     expect(alice.page.locator("#conflict-dialog")).to_be_hidden()

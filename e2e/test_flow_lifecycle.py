@@ -6,25 +6,20 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from e2e.conftest import public_flow
 from flows.models import Tree, TreeStatus
 from flows.tests.factories import TreeFactory, procedural_structure
 from runs.services import session_start
 from steplibrary.models import LibraryStep
-from steplibrary.services import step_fork
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
 def live(author, outsider):
-    tree = TreeFactory(
-        author=author,
-        published=True,
-        public=True,
-        name="Rotate certificates",
-        tree_structure=procedural_structure(2),
+    tree = public_flow(
+        author, name="Rotate certificates", tree_structure=procedural_structure(2), forked_by=outsider
     )
-    step_fork(step=LibraryStep.objects.get(source_tree=tree, source_node_id="s1"), user=outsider)
     session_start(tree=tree, user=author)
     return tree
 

@@ -4,10 +4,10 @@ on the library step by step (added, changed with their diffs, retired; forks and
 import pytest
 from playwright.sync_api import expect
 
+from e2e.conftest import public_flow
 from flows.models import Tree
 from flows.tests.factories import TreeFactory, procedural_structure
 from steplibrary.models import LibraryStep
-from steplibrary.services import step_fork
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -15,14 +15,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def used_flow(author, outsider):
     """A public flow of three steps; step 1 has a fork, step 3 is used by another flow."""
-    tree = TreeFactory(
-        author=author,
-        published=True,
-        public=True,
-        name="Rotate certificates",
-        tree_structure=procedural_structure(3),
+    tree = public_flow(
+        author, name="Rotate certificates", tree_structure=procedural_structure(3), forked_by=outsider
     )
-    step_fork(step=LibraryStep.objects.get(source_tree=tree, source_node_id="s1"), user=outsider)
     third = LibraryStep.objects.get(source_tree=tree, source_node_id="s3")
     other = procedural_structure(1)
     other["steps"][1]["library_step_id"] = str(third.pk)

@@ -4,10 +4,10 @@ the viewport on every page, at phone and desktop widths."""
 import pytest
 from playwright.sync_api import expect
 
+from e2e.conftest import public_flow
 from flows.tests.factories import TreeFactory
 from runs.services import session_add_adhoc, session_start
 from steplibrary.models import LibraryStep
-from steplibrary.services import step_fork
 from steplibrary.tests.factories import LibraryStepFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -39,14 +39,7 @@ def long_structure() -> dict:
 
 @pytest.fixture
 def long_world(author, outsider):
-    tree = TreeFactory(
-        author=author,
-        published=True,
-        public=True,
-        name=NAME,
-        description=URL,
-        tree_structure=long_structure(),
-    )
+    tree = public_flow(author, name=NAME, description=URL, tree_structure=long_structure(), forked_by=author)
     LibraryStepFactory(
         created_by=author,
         title="Manual-" + "m" * 248,
@@ -58,8 +51,6 @@ def long_world(author, outsider):
             "group_label": "Group-" + "g" * 249,
         },
     )
-    source = LibraryStep.objects.get(source_tree=tree, source_node_id="s1")
-    step_fork(step=source, user=author)
     session = session_start(tree=tree, user=author, title="INC-" + "9" * 251)
     session_add_adhoc(session=session, user=author, step=LibraryStep.objects.get(title__startswith="Manual-"))
     # An update for the fork's owner: the source step changes.

@@ -182,10 +182,7 @@ def test_a_troubleshooting_run_follows_the_answers(open_session, author):
     tree = TreeFactory(author=author, published=True, troubleshooting=True)
     alice = open_session("alice")
     page = alice.page
-    alice.goto(f"/flows/{tree.pk}/")
-    page.get_by_role("button", name="Start run").click()
-    page.locator("#start-run-form").get_by_role("button", name="Start run").click()
-    page.wait_for_url(re.compile(r"/runs/[0-9a-f-]{36}/$"))
+    alice.start_run(tree)
     page.get_by_role("group", name="Answers").get_by_role("button", name="No").click()
     expect(page.get_by_role("heading", name="Restart the VPN service")).to_be_visible()
     page.get_by_role("button", name="Done, continue").click()

@@ -5,6 +5,7 @@ then shows the two copies as one card that is also in the other flow."""
 import pytest
 from playwright.sync_api import expect
 
+from e2e.conftest import public_flow
 from flows.models import Tree
 from flows.tests.factories import TreeFactory
 from steplibrary.models import LibraryStep
@@ -29,13 +30,7 @@ PARAPHRASE = {
 
 @pytest.mark.postgresql  # "very similar" is pg_trgm similarity; SQLite only matches equal titles
 def test_insert_the_suggested_entry_instead_of_publishing_a_copy(open_session, author, teammate):
-    TreeFactory(
-        author=author,
-        published=True,
-        public=True,
-        name="Rotate certs",
-        tree_structure={"steps": [STOP_NGINX]},
-    )
+    public_flow(author, name="Rotate certs", tree_structure={"steps": [STOP_NGINX]})
     entry = LibraryStep.objects.get(title="Stop nginx")
     LibraryStep.objects.filter(pk=entry.pk).update(usage_count=40, rating_avg=4.6, rating_count=5)
     draft = TreeFactory(author=teammate, name="Web maintenance", tree_structure={"steps": [PARAPHRASE]})

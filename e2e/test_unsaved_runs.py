@@ -1,7 +1,5 @@
 """What a reload would lose is asked about first, and ad-hoc steps look unlike flow steps."""
 
-import re
-
 import pytest
 from playwright.sync_api import expect
 
@@ -35,10 +33,7 @@ def test_a_saved_run_warns_only_about_what_is_not_saved(open_session, author):
     LibraryStepFactory(created_by=author, title="Flush DNS", public=True)
     alice = open_session("alice")
     page = alice.page
-    alice.goto(f"/flows/{tree.pk}/")
-    page.get_by_role("button", name="Start run").click()
-    page.locator("#start-run-form").get_by_role("button", name="Start run").click()
-    page.wait_for_url(re.compile(r"/runs/[0-9a-f-]{36}/$"))
+    alice.start_run(tree)
     page.get_by_role("button", name="Done: Step 1").click()
     expect(page.locator("#progress")).to_have_text("1 of 2 steps done")
     assert page.evaluate(WOULD_WARN) is False  # the tick is saved

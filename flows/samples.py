@@ -66,3 +66,16 @@ def troubleshooting_structure() -> dict:
             ],
         }
     }
+
+
+def stop_nginx_step() -> dict:
+    """One realistic procedure step (node id "stop"): a description, an expected outcome and
+    a labelled bash command, as an author writes them."""
+    return {
+        "id": "stop",
+        "type": "procedure_step",
+        "title": "Stop nginx",
+        "description": "Stop nginx before rotating certificates.",
+        "expected_outcome": "nginx reports inactive",
+        "commands": [{"language": "bash", "code": "systemctl stop nginx", "label": "Stop"}],
+    }

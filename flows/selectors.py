@@ -1,6 +1,7 @@
-"""Reads of flows: what other apps annotate onto their own rows, and a flow's history."""
+"""Reads of flows: what the flow pages show, what other apps annotate onto their own rows,
+and a flow's history."""
 
-from django.db.models import Case, CharField, Exists, F, OuterRef, QuerySet, When
+from django.db.models import Case, CharField, Count, Exists, F, OuterRef, QuerySet, When
 
 from flows.models import Tree, TreeRevision, TreeWorkingCopy
 
@@ -11,6 +12,40 @@ def flow_name_if_visible(*, user, field: str) -> Case:
     decides whether a derived row may name its flow."""
     openable = Tree.objects.visible_to(user).filter(pk=OuterRef(f"{field}_id"))
     return Case(When(Exists(openable), then=F(f"{field}__name")), default=None, output_field=CharField())
+
+
+def trees_for_list(*, user) -> QuerySet[Tree]:
+    """Flows the user may see, newest change first, without their structures."""
+    return (
+        Tree.objects.visible_to(user)
+        .select_related("author")
+        .defer("tree_structure")
+        .order_by("-updated_at", "id")
+    )
+
+
+def editable_run_counts(*, user, tree_ids: list) -> dict:
+    """Of the flows `tree_ids`, those `user` may change, each with its number of runs (a
+    deletion takes the runs along): {tree id: run count}."""
+    return dict(
+        Tree.objects.editable_by(user)
+        .filter(pk__in=tree_ids)
+        .annotate(run_count=Count("sessions"))
+        .values_list("pk", "run_count")
+    )
+
+
+def trees_for_page(*, user) -> QuerySet[Tree]:
+    """Flows the user may open on the editor or navigate page, with their author."""
+    return Tree.objects.visible_to(user).select_related("author")
+
+
+def tree_is_editable_by(*, tree: Tree, user) -> bool:
+    return Tree.objects.editable_by(user).filter(pk=tree.pk).exists()
+
+
+def tree_run_count(*, tree: Tree) -> int:
+    return tree.sessions.count()
 
 
 def tree_working_copy(*, tree: Tree) -> TreeWorkingCopy | None:

@@ -3,7 +3,6 @@
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -12,24 +11,23 @@ from flows.api.serializers import TreeSerializer, WorkingCopySerializer
 from flows.filtersets import TreeFilterSet
 from flows.forms import TreeCreateForm
 from flows.history import history_version
-from flows.models import Tree, TreeWorkingCopy
+from flows.selectors import (
+    editable_run_counts,
+    tree_is_editable_by,
+    tree_run_count,
+    tree_working_copy,
+    trees_for_list,
+    trees_for_page,
+)
 from flows.services import tree_create
 from flows.tree_structure import empty_structure
 
 
 @login_required
 def flow_list(request, form: TreeCreateForm | None = None):
-    trees = Tree.objects.visible_to(request.user).select_related("author").defer("tree_structure")
-    filterset = TreeFilterSet(request.GET, queryset=trees.order_by("-updated_at", "id"))
+    filterset = TreeFilterSet(request.GET, queryset=trees_for_list(user=request.user))
     page = Paginator(filterset.qs, 25).get_page(request.GET.get("page"))
-    page_ids = [tree.pk for tree in page.object_list]
-    # The flows this user may change, with their run count (a deletion takes the runs along).
-    editable = dict(
-        Tree.objects.editable_by(request.user)
-        .filter(pk__in=page_ids)
-        .annotate(run_count=Count("sessions"))
-        .values_list("pk", "run_count")
-    )
+    editable = editable_run_counts(user=request.user, tree_ids=[tree.pk for tree in page.object_list])
     for tree in page.object_list:
         tree.run_count = editable.get(tree.pk, 0)
     return render(
@@ -59,12 +57,12 @@ def flow_create(request):
 
 @login_required
 def flow_edit(request, tree_id):
-    tree = get_object_or_404(Tree.objects.visible_to(request.user).select_related("author"), pk=tree_id)
-    if not Tree.objects.editable_by(request.user).filter(pk=tree.pk).exists():
+    tree = get_object_or_404(trees_for_page(user=request.user), pk=tree_id)
+    if not tree_is_editable_by(tree=tree, user=request.user):
         raise PermissionDenied("Only the flow's author and team can edit it.")
     data = TreeSerializer(tree, context={"request": request}).data
     version = history_version(tree)
-    copy = TreeWorkingCopy.objects.select_related("saved_by").filter(tree=tree).first()
+    copy = tree_working_copy(tree=tree)
     if copy is not None:
         copy.version = version
     editor_state = {
@@ -79,15 +77,15 @@ def flow_edit(request, tree_id):
             "tree": tree,
             "tree_data": data,
             "editor_state": editor_state,
-            "run_count": tree.sessions.count(),
+            "run_count": tree_run_count(tree=tree),
         },
     )
 
 
 @login_required
 def flow_navigate(request, tree_id):
-    tree = get_object_or_404(Tree.objects.visible_to(request.user).select_related("author"), pk=tree_id)
-    can_edit = Tree.objects.editable_by(request.user).filter(pk=tree.pk).exists()
+    tree = get_object_or_404(trees_for_page(user=request.user), pk=tree_id)
+    can_edit = tree_is_editable_by(tree=tree, user=request.user)
     data = TreeSerializer(tree, context={"request": request}).data
     return render(
         request,

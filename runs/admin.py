@@ -2,19 +2,14 @@
 
 from django.contrib import admin
 
+from config.admin import ViewOnlyAdminMixin
 from runs.models import AdhocStep, Participant, Session, SessionEvent
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(ViewOnlyAdminMixin, admin.TabularInline):
     extra = 0
     can_delete = False
     show_change_link = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class ParticipantInline(ReadOnlyInline):
@@ -36,7 +31,7 @@ class AdhocInline(ReadOnlyInline):
 
 
 @admin.register(Session)
-class SessionAdmin(admin.ModelAdmin):
+class SessionAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["__str__", "tree", "status", "started_by", "started_at", "finished_at"]
     list_filter = ["status", "tree_type", "started_at", "finished_at"]
     list_select_related = ["tree", "started_by"]
@@ -62,12 +57,3 @@ class SessionAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).defer("node_index")
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

@@ -1,25 +1,26 @@
 """The one FilterSet for sessions, shared by the API list and the pages."""
 
 import django_filters
-from django import forms
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from config.filters import BooleanSelect, page_choice_filter
 from runs.models import Participant, Session, SessionStatus
 
 
 class SessionFilterSet(django_filters.FilterSet):
     tree = django_filters.UUIDFilter(field_name="tree_id")
-    # Label, empty choice and id are the runs page's: the page renders this field.
-    status = django_filters.ChoiceFilter(
-        choices=SessionStatus.choices,
-        empty_label="All statuses",
-        label="Run status",
-        widget=forms.Select(attrs={"id": "run-status-filter"}),
+    # Labels, empty choices and ids are the runs page's: the page renders these fields.
+    status = page_choice_filter(
+        SessionStatus.choices, label="Run status", empty_label="All statuses", html_id="run-status-filter"
     )
     mine = django_filters.BooleanFilter(
-        method="filter_mine", widget=forms.NullBooleanSelect, label="Started or joined by me"
+        method="filter_mine",
+        label="Whose",
+        widget=BooleanSelect(
+            [("", "Everyone's"), ("true", "Started or joined by me")], attrs={"id": "run-mine-filter"}
+        ),
     )
 
     class Meta:

@@ -17,6 +17,12 @@ def sessions_for_list(*, user) -> QuerySet[Session]:
     )
 
 
+def sessions_to_write(*, user) -> QuerySet[Session]:
+    """Sessions the user may see, ids only: a write's service locks and re-reads what it
+    decides on."""
+    return Session.objects.visible_to(user).only("id")
+
+
 def sessions_for_detail(*, user) -> QuerySet[Session]:
     """Sessions the user may see, each with its timeline, ad-hoc steps and participants in a
     fixed number of queries however long the flow or the run."""
@@ -48,3 +54,9 @@ def tree_to_run(*, user, pk) -> Tree | None:
 def entry_to_insert(*, user, pk) -> LibraryStep | None:
     """The library entry asked for as an ad-hoc step, if `user` may see it."""
     return LibraryStep.objects.visible_to(user).filter(pk=pk).first()
+
+
+def tree_named_for_list(*, user, pk) -> Tree | None:
+    """The flow a list of runs is narrowed to, for its heading (id and name), if `user` may
+    see it."""
+    return Tree.objects.visible_to(user).only("id", "name").filter(pk=pk).first()

@@ -6,10 +6,9 @@ from django.http import Http404
 from django.shortcuts import render
 
 from config.pagination import CappedCountPaginator, query_without_page
-from flows.models import Tree
 from runs.api.serializers import SessionSerializer
 from runs.filtersets import SessionFilterSet
-from runs.selectors import sessions_for_detail, sessions_for_list
+from runs.selectors import sessions_for_detail, sessions_for_list, tree_named_for_list
 
 
 @login_required
@@ -30,11 +29,7 @@ def run_list(request):
     sessions = filterset.qs if filterset.is_valid() else filterset.queryset.none()
     page = CappedCountPaginator(sessions, 25).get_page(request.GET.get("page"))
     tree_id = filterset.form.cleaned_data.get("tree") if filterset.is_valid() else None
-    tree = (
-        Tree.objects.visible_to(request.user).only("id", "name").filter(pk=tree_id).first()
-        if tree_id
-        else None
-    )
+    tree = tree_named_for_list(user=request.user, pk=tree_id) if tree_id else None
     mine = request.GET.get("mine") in ("true", "True", "1")
     return render(
         request,

@@ -8,12 +8,19 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
+from config.admin import ViewOnlyAdminMixin
 from flows.admin import tree_admin_hooks
 from flows.models import Tree
 from flows.tree_structure import TreeStructureError
 from steplibrary.admin_similar import similar_entries_report
 from steplibrary.forms import TakedownForm
-from steplibrary.models import LibraryStep, SecretAllowance, StepRating
+from steplibrary.models import (
+    ALLOWED_FINDING_FIELDS,
+    OUTCOME_FIELDS,
+    LibraryStep,
+    SecretAllowance,
+    StepRating,
+)
 from steplibrary.secret_checks import (
     SecretFindingsError,
     secrets_ensure_step_allowed,
@@ -151,14 +158,7 @@ class LibraryStepAdmin(admin.ModelAdmin):
         "usage_count",
         "rating_count",
         "rating_avg",
-        # Session outcomes: counted by the runs, never typed in.
-        "run_count",
-        "success_count",
-        "failure_count",
-        "last_used_at",
-        "works_best",
-        "solution_reached_count",
-        "solution_resolved_count",
+        *OUTCOME_FIELDS,
         "forked_from",
         "forked_from_revision",
         "upstream_dismissed_revision",
@@ -317,7 +317,7 @@ class StepRatingAdmin(admin.ModelAdmin):
 
 
 @admin.register(SecretAllowance)
-class SecretAllowanceAdmin(admin.ModelAdmin):
+class SecretAllowanceAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: who marked which secret-scan finding a false positive, and when. Authors
     record them through the API; the fingerprint is a keyed hash, never the value."""
 
@@ -333,23 +333,10 @@ class SecretAllowanceAdmin(admin.ModelAdmin):
     readonly_fields = [
         "tree",
         "step",
-        "path",
-        "node_id",
-        "field",
-        "kind",
-        "fingerprint",
+        *ALLOWED_FINDING_FIELDS,
         "created_by",
         "created_at",
     ]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 def _secret_check_errors(tree: Tree) -> list[str]:

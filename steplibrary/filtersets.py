@@ -6,6 +6,7 @@ from django.db.models import Value
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Upper
 
+from config.filters import BooleanSelect, MenuSelect, page_choice_filter
 from steplibrary.duplicates import collapse_duplicates, with_duplicates
 from steplibrary.models import LibraryStep, StepType, Visibility
 from steplibrary.search import is_ranked, order_ranked, search_ranked, search_substring
@@ -22,18 +23,6 @@ class StableOrderingFilter(django_filters.OrderingFilter):
         return qs.order_by(*(ordering or ["-usage_count"]), "id")
 
 
-class SourceSelect(forms.NullBooleanSelect):
-    """Entries from flows, manual ones, or both: "" is no filter, as the page's form sends it."""
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs)
-        self.choices = [("", "Flows and manual"), ("true", "From flows"), ("false", "Manual")]
-
-    def format_value(self, value):
-        # A list, so the empty option is not taken as "selected" by a substring match.
-        return [super().format_value(value)]
-
-
 def section_key():
     """UPPER(content ->> 'group_label'): the expression the section filter compares and the
     one the `librarystep_section_upper_idx` index is built on, so that index serves it."""
@@ -43,19 +32,16 @@ def section_key():
 class LibraryStepFilterSet(django_filters.FilterSet):
     search = django_filters.CharFilter(method="filter_search", max_length=200, label="Search")
     # The library page renders these selects from the form: labels and ids are the page's.
-    step_type = django_filters.ChoiceFilter(
-        choices=StepType.choices,
-        empty_label="Any type",
-        label="Type",
-        widget=forms.Select(attrs={"id": "lib-type"}),
-    )
-    visibility = django_filters.ChoiceFilter(
-        choices=Visibility.choices,
-        empty_label="Any visibility",
-        widget=forms.Select(attrs={"id": "lib-visibility"}),
+    step_type = page_choice_filter(StepType.choices, label="Type", empty_label="Any type", html_id="lib-type")
+    visibility = page_choice_filter(
+        Visibility.choices, empty_label="Any visibility", html_id="lib-visibility"
     )
     is_flow_synced = django_filters.BooleanFilter(
-        label="Source", widget=SourceSelect(attrs={"id": "lib-source"})
+        label="Source",
+        widget=BooleanSelect(
+            [("", "Flows and manual"), ("true", "From flows"), ("false", "Manual")],
+            attrs={"id": "lib-source"},
+        ),
     )
     source_tree = django_filters.UUIDFilter(field_name="source_tree_id")
     group_label = django_filters.CharFilter(method="filter_group_label", max_length=255, label="Section")
@@ -66,9 +52,21 @@ class LibraryStepFilterSet(django_filters.FilterSet):
         widget=forms.NullBooleanSelect,
         label="One result per group of duplicates (default true)",
     )
+    # The API orders by any of these fields, either way, several at once; the page offers
+    # its menu of them.
     ordering = StableOrderingFilter(
         fields=["usage_count", "rating_avg", "title", "updated_at", "works_best"],
         label="Sort by",
+        widget=MenuSelect(
+            [
+                ("-usage_count", "Most used"),
+                ("-rating_avg", "Best rated"),
+                ("-works_best", "Works best"),
+                ("-updated_at", "Recently updated"),
+                ("title", "Title A–Z"),
+            ],
+            attrs={"id": "lib-ordering"},
+        ),
     )
 
     class Meta:

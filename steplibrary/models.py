@@ -31,6 +31,18 @@ def build_search_text(title: str, content: dict | None) -> str:
 # compare, and what `version_hash` covers. Entries, revisions and the sync's rows all have them.
 VERSIONED_FIELDS = ("title", "step_type", "content", "visibility")
 
+# An entry's outcomes in live sessions: counted by the runs, never typed in (read-only in
+# the API and in admin).
+OUTCOME_FIELDS = (
+    "run_count",
+    "success_count",
+    "failure_count",
+    "last_used_at",
+    "works_best",
+    "solution_reached_count",
+    "solution_resolved_count",
+)
+
 
 def version_of(source) -> dict[str, Any]:
     """The version of an entry, a revision or a sync row: its VERSIONED_FIELDS."""
@@ -167,7 +179,8 @@ class LibraryStep(models.Model):
     # tracking), never by the counters (usage, ratings): those are not edits. The API's ETag.
     version = models.PositiveIntegerField(default=1, db_default=1, editable=False)
     # A staff takedown: the entry stays out of the library (inactive) across republishes,
-    # resyncs and reactivations until staff lift it (see `steplibrary.takedown`).
+    # resyncs and reactivations until staff lift it (`services.steps_take_down`, and the
+    # check constraint below that holds it whatever writes the row).
     taken_down_at = models.DateTimeField(null=True, blank=True)
     # db_default: the sync's raw INSERT does not name it.
     takedown_reason = models.CharField(max_length=500, blank=True, default="", db_default="")
@@ -362,6 +375,10 @@ class Notice(models.Model):
         verb = "was retired" if self.kind == NoticeKind.SOURCE_RETIRED else "changed"
         flow = getattr(self, "source_tree_name", None)
         return f'"{self.step_title}" {verb}' + (f' (flow "{flow}")' if flow else "")
+
+
+# What an allowance records of the finding it allows: where it was, and its fingerprint.
+ALLOWED_FINDING_FIELDS = ("path", "node_id", "field", "kind", "fingerprint")
 
 
 class SecretAllowance(models.Model):

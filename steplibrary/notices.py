@@ -152,6 +152,11 @@ def notices_for(user) -> QuerySet[Notice]:
     )
 
 
+def notices_unread_ids(user) -> list:
+    """The ids of the user's unread updates, among those `notices_for` shows them."""
+    return list(notices_for(user).filter(read_at__isnull=True).values_list("pk", flat=True))
+
+
 def notices_unread_count(user) -> int:
     return notices_for(user).filter(read_at__isnull=True).count()
 

@@ -1,20 +1,13 @@
 """ETag and If-Match on flows (`/api/trees/…`) and library entries (`/api/steps/…`)."""
 
 import pytest
-from rest_framework.test import APIClient
 
+from accounts.tests.clients import client_for
 from config.concurrency import if_match_tags
 from flows.models import Tree
 from flows.tests.factories import TreeFactory
 from steplibrary.models import LibraryStep
 from steplibrary.tests.factories import LibraryStepFactory
-
-
-def client_for(user) -> APIClient:
-    client = APIClient()
-    if user is not None:
-        client.force_authenticate(user)
-    return client
 
 
 def make_tree(owner) -> Tree:

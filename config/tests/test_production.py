@@ -5,13 +5,12 @@ import logging
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from django.conf import settings
 from rest_framework.test import APIClient
 
-PROJECT_DIR = Path(__file__).resolve().parents[2]
+from config.tests.processes import PROJECT_DIR, run_python
 
 
 @pytest.mark.django_db
@@ -74,15 +73,7 @@ def test_healthz_answers_503_when_the_database_does_not():
         "DATABASE_URL": "postgres://postgres@127.0.0.1:1/nowhere",
     }
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    result = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=PROJECT_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_python(["-c", script], env=env, timeout=60)
     # Log lines go to stdout too; the script's answer is the last line.
     status, body = result.stdout.strip().splitlines()[-1].split(" ", 1)
     assert status == "503", result.stderr

@@ -1,16 +1,8 @@
 """Query values the API cannot use are refused with 400 JSON, never ignored or a 500."""
 
 import pytest
-from rest_framework.test import APIClient
 
 from steplibrary.tests.factories import LibraryStepFactory
-
-
-@pytest.fixture
-def api(author):
-    client = APIClient()
-    client.force_authenticate(author)
-    return client
 
 
 @pytest.mark.django_db

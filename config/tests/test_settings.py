@@ -2,10 +2,11 @@
 
 import os
 import subprocess
-import sys
-from pathlib import Path
 
-PROJECT_DIR = Path(__file__).resolve().parents[2]
+import pytest
+
+from config.tests.processes import run_python
+
 STRONG_KEY = "k3y-" + "9f8e7d6c5b4a" * 5
 
 
@@ -20,15 +21,7 @@ def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     }
     clean = {key: value for key, value in os.environ.items() if key not in ours}
     clean.update(DJANGO_SETTINGS_MODULE="config.settings", **env)
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=PROJECT_DIR,
-        env=clean,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return run_python(["manage.py", *args], env=clean, timeout=120)
 
 
 def test_production_settings_pass_the_deploy_check():
@@ -47,28 +40,23 @@ def test_production_settings_pass_the_deploy_check():
     assert "no issues" in result.stdout
 
 
-def test_refuses_to_start_without_a_secret_key_when_debug_is_off():
-    result = run_manage("check", DEBUG="0")
+@pytest.mark.parametrize(
+    ("env", "refusal"),
+    [
+        pytest.param({"DEBUG": "0"}, "SECRET_KEY must be set", id="no-secret-key-with-debug-off"),
+        pytest.param({"DEBUG": "0", "SECRET_KEY": "short"}, "SECRET_KEY is too weak", id="weak-secret-key"),
+        pytest.param(
+            {"DEBUG": "1", "ALLOWED_HOSTS": "flows.example.com"},
+            "DEBUG must be off",
+            id="debug-on-a-public-host",
+        ),
+        pytest.param({"DEBUG": "maybe"}, "DEBUG must be a boolean", id="unparseable-boolean"),
+    ],
+)
+def test_refuses_to_start_with_unsafe_or_unreadable_settings(env, refusal):
+    result = run_manage("check", **env)
     assert result.returncode != 0
-    assert "SECRET_KEY must be set" in result.stderr
-
-
-def test_refuses_a_weak_secret_key_when_debug_is_off():
-    result = run_manage("check", DEBUG="0", SECRET_KEY="short")
-    assert result.returncode != 0
-    assert "SECRET_KEY is too weak" in result.stderr
-
-
-def test_refuses_debug_on_a_public_host():
-    result = run_manage("check", DEBUG="1", ALLOWED_HOSTS="flows.example.com")
-    assert result.returncode != 0
-    assert "DEBUG must be off" in result.stderr
-
-
-def test_refuses_an_unparseable_boolean():
-    result = run_manage("check", DEBUG="maybe")
-    assert result.returncode != 0
-    assert "DEBUG must be a boolean" in result.stderr
+    assert refusal in result.stderr
 
 
 def test_manage_py_without_any_environment_is_a_development_machine():

@@ -5,8 +5,8 @@ from unittest import mock
 
 import pytest
 from django.db import DatabaseError
-from rest_framework.test import APIClient
 
+from accounts.tests.clients import client_for
 from flows.models import Tree
 from flows.services import tree_publish, tree_set_active, tree_update
 from flows.tests.factories import TreeFactory, procedural_structure
@@ -17,12 +17,6 @@ from steplibrary.tests.factories import LibraryStepFactory
 
 def versions(tree: Tree) -> dict[str, int]:
     return dict(LibraryStep.objects.synced_from(tree).values_list("source_node_id", "version"))
-
-
-def api_for(user) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
 
 
 @pytest.mark.django_db
@@ -132,15 +126,15 @@ class TestLibraryStepVersion:
 
     def test_api_rate_and_use_keep_the_etag(self, author, teammate):
         step = LibraryStepFactory(created_by=author, public=True)
-        assert api_for(teammate).post(f"/api/steps/{step.pk}/use/")["ETag"] == '"1"'
-        rated = api_for(teammate).post(f"/api/steps/{step.pk}/rate/", {"score": 5}, format="json")
+        assert client_for(teammate).post(f"/api/steps/{step.pk}/use/")["ETag"] == '"1"'
+        rated = client_for(teammate).post(f"/api/steps/{step.pk}/rate/", {"score": 5}, format="json")
         assert rated["ETag"] == '"1"'
 
     def test_a_fork_starts_at_one(self, author, teammate):
         step = LibraryStepFactory(created_by=author, public=True)
         step.title = "Edited"
         step.save()
-        response = api_for(teammate).post(f"/api/steps/{step.pk}/fork/", {}, format="json")
+        response = client_for(teammate).post(f"/api/steps/{step.pk}/fork/", {}, format="json")
         assert response.status_code == 201
         assert response.json()["version"] == 1 and response["ETag"] == '"1"'
 
@@ -153,7 +147,7 @@ class TestLibraryStepVersion:
 
     def test_api_edit_bumps_it_once(self, author):
         step = LibraryStepFactory(created_by=author)
-        response = api_for(author).patch(f"/api/steps/{step.pk}/", {"title": "New"}, format="json")
+        response = client_for(author).patch(f"/api/steps/{step.pk}/", {"title": "New"}, format="json")
         assert response.json()["version"] == 2
         step.refresh_from_db()
         assert step.version == 2

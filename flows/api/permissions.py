@@ -2,7 +2,7 @@
 
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from flows.models import Tree
+from flows.selectors import tree_is_editable_by
 
 
 class CanChangeTree(BasePermission):
@@ -11,7 +11,7 @@ class CanChangeTree(BasePermission):
     def has_object_permission(self, request, view, obj) -> bool:
         if request.method in SAFE_METHODS:
             return True
-        return Tree.objects.editable_by(request.user).filter(pk=obj.pk).exists()
+        return tree_is_editable_by(tree=obj, user=request.user)
 
 
 class EditsTree(BasePermission):
@@ -20,4 +20,4 @@ class EditsTree(BasePermission):
     message = "Only the flow's author and team can see this."
 
     def has_object_permission(self, request, view, obj) -> bool:
-        return Tree.objects.editable_by(request.user).filter(pk=obj.pk).exists()
+        return tree_is_editable_by(tree=obj, user=request.user)

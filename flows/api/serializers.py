@@ -1,11 +1,31 @@
 """Serializers for the flow API; `tree_structure` is validated by flows.tree_structure."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from config.fields import StrictBooleanField, StrictCharField, StrictIntegerField, StrictTypesMixin
 from flows.links import link_errors
 from flows.models import Tree, TreeRevision, TreeStatus, TreeType
 from flows.tree_structure import TreeStructureError, empty_structure, parse_tree_structure
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "description": "The flow's document (README, Flow format): `steps` for procedural and "
+        "maintenance flows, `root` for troubleshooting ones (null in a new, empty one), and the "
+        "optional `variables`. "
+        "Validated node by node; errors name the node by its JSON path.",
+        "properties": {
+            "steps": {"type": "array", "items": {"type": "object", "additionalProperties": {}}},
+            "root": {"type": "object", "nullable": True, "additionalProperties": {}},
+            "variables": {"type": "array", "items": {"type": "object", "additionalProperties": {}}},
+        },
+        "additionalProperties": {},
+    }
+)
+class TreeStructureField(serializers.JSONField):
+    """A flow's `tree_structure`: JSON in and out, checked by flows.tree_structure."""
 
 
 class TreeListSerializer(StrictTypesMixin, serializers.ModelSerializer):
@@ -47,7 +67,7 @@ class SyncResultSerializer(serializers.Serializer):
 
 
 class TreeSerializer(TreeListSerializer):
-    tree_structure = serializers.JSONField(required=False)
+    tree_structure = TreeStructureField(required=False)
     sync_result = serializers.SerializerMethodField()
     conflict_overwrite = serializers.BooleanField(
         write_only=True,
@@ -136,7 +156,7 @@ class WorkingCopyWriteSerializer(serializers.Serializer):
 
     # NUL and lone surrogates never get here: config.parsers refuses them in every JSON body.
     name = serializers.CharField(max_length=255)
-    tree_structure = serializers.JSONField()
+    tree_structure = TreeStructureField()
     conflict_overwrite = serializers.BooleanField(
         default=False,
         help_text="The author chose to save over a newer change by someone else (after a 412); "
@@ -164,7 +184,7 @@ class WorkingCopySerializer(serializers.Serializer):
 
     tree = serializers.UUIDField(source="tree_id")
     name = serializers.CharField()
-    tree_structure = serializers.JSONField()
+    tree_structure = TreeStructureField()
     saved_by = serializers.IntegerField(source="saved_by_id", allow_null=True)
     saved_by_username = serializers.CharField(source="saved_by.username", default=None, allow_null=True)
     saved_at = serializers.DateTimeField()
@@ -181,41 +201,6 @@ class TreePublishedSerializer(TreeSerializer):
 
     class Meta(TreeSerializer.Meta):
         fields = [*TreeSerializer.Meta.fields, "history_version"]
-
-
-class TreeRevisionSerializer(serializers.ModelSerializer):
-    """One entry of a flow's history, with its node-by-node changes against the one before."""
-
-    created_by_username = serializers.CharField(source="created_by.username", default=None, allow_null=True)
-    changes = serializers.JSONField()
-
-    class Meta:
-        model = TreeRevision
-        fields = [
-            "number",
-            "kind",
-            "name",
-            "changes",
-            "restored_from",
-            "created_by",
-            "created_by_username",
-            "created_at",
-        ]
-        read_only_fields = fields
-
-
-class TreeRevisionDetailSerializer(TreeRevisionSerializer):
-    tree_structure = serializers.JSONField()
-
-    class Meta(TreeRevisionSerializer.Meta):
-        fields = [*TreeRevisionSerializer.Meta.fields, "tree_structure"]
-        read_only_fields = fields
-
-
-class TreeRevisionDiffQuerySerializer(serializers.Serializer):
-    # `from` is a Python keyword; the view maps the query parameters `from` and `to`.
-    older = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
-    newer = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
 
 
 class NodeSummarySerializer(serializers.Serializer):
@@ -243,6 +228,47 @@ class StructureChangesSerializer(serializers.Serializer):
     order_changed = serializers.BooleanField()
 
 
+@extend_schema_field(StructureChangesSerializer)
+class StoredStructureChangesField(serializers.JSONField):
+    """A revision's changes as `flows.history.structure_changes` stored them: passed through
+    as they are, documented by the shape they have."""
+
+
+class TreeRevisionSerializer(serializers.ModelSerializer):
+    """One entry of a flow's history, with its node-by-node changes against the one before."""
+
+    created_by_username = serializers.CharField(source="created_by.username", default=None, allow_null=True)
+    changes = StoredStructureChangesField()
+
+    class Meta:
+        model = TreeRevision
+        fields = [
+            "number",
+            "kind",
+            "name",
+            "changes",
+            "restored_from",
+            "created_by",
+            "created_by_username",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class TreeRevisionDetailSerializer(TreeRevisionSerializer):
+    tree_structure = TreeStructureField()
+
+    class Meta(TreeRevisionSerializer.Meta):
+        fields = [*TreeRevisionSerializer.Meta.fields, "tree_structure"]
+        read_only_fields = fields
+
+
+class TreeRevisionDiffQuerySerializer(serializers.Serializer):
+    # `from` is a Python keyword; the view maps the query parameters `from` and `to`.
+    older = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
+    newer = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
+
+
 class TreeRevisionDiffSerializer(serializers.Serializer):
     """Node by node, what changed from revision `from` to revision `to`."""
 
@@ -258,7 +284,7 @@ class TreeRevisionDiffSerializer(serializers.Serializer):
 
 class TreePreviewSerializer(serializers.Serializer):
     intent = serializers.ChoiceField(choices=["publish", "deactivate"], default="publish")
-    tree_structure = serializers.JSONField(required=False)
+    tree_structure = TreeStructureField(required=False)
     is_public = StrictBooleanField(required=False)
     name = StrictCharField(max_length=255, required=False)
 

@@ -108,6 +108,7 @@ _NOT_EDITABLE = {
     429: OpenApiResponse(description="Too many requests."),
 }
 _STALE = {412: PRECONDITION_FAILED_RESPONSE}
+_NOT_PUBLISHED = "The flow is not published."
 _IF_MATCH = OpenApiParameter(
     "If-Match",
     str,
@@ -116,6 +117,17 @@ _IF_MATCH = OpenApiParameter(
     description='The ETag ("h<version>") last read from the working copy or the history.',
 )
 _MAX_NUMBER = 2**31 - 1
+
+
+def _history_write_schema(answer, errors: dict[int, str], request=None):
+    """A write to the working copy or the history: it takes If-Match and answers `answer`,
+    the listed errors, and those every such write shares (not editable, stale)."""
+    described = {status: OpenApiResponse(description=text) for status, text in errors.items()}
+    return extend_schema(
+        parameters=[_IF_MATCH],
+        request=request,
+        responses={200: answer, **described, **_NOT_EDITABLE, **_STALE},
+    )
 
 
 def _precondition_failed(conflict: VersionConflict) -> Response:
@@ -163,16 +175,10 @@ class TreeWorkingCopyView(_EditableTreeView):
             raise NotFound("This flow has no working copy.")
         return self._respond(copy, history_version(tree))
 
-    @extend_schema(
-        parameters=[_IF_MATCH],
+    @_history_write_schema(
+        WorkingCopySerializer,
+        {400: "Invalid name or structure (errors by JSON path).", 409: _NOT_PUBLISHED},
         request=WorkingCopyWriteSerializer,
-        responses={
-            200: WorkingCopySerializer,
-            400: OpenApiResponse(description="Invalid name or structure (errors by JSON path)."),
-            409: OpenApiResponse(description="The flow is not published."),
-            **_NOT_EDITABLE,
-            **_STALE,
-        },
     )
     def put(self, request, pk):
         tree = self.get_object()
@@ -205,16 +211,7 @@ class TreePublishView(_EditableTreeView):
 
     serializer_class = TreePublishedSerializer
 
-    @extend_schema(
-        parameters=[_IF_MATCH],
-        request=None,
-        responses={
-            200: TreePublishedSerializer,
-            400: OpenApiResponse(description="Not fit to publish (errors by JSON path)."),
-            **_NOT_EDITABLE,
-            **_STALE,
-        },
-    )
+    @_history_write_schema(TreePublishedSerializer, {400: "Not fit to publish (errors by JSON path)."})
     def post(self, request, pk):
         tree = self.get_object()
         try:
@@ -308,16 +305,7 @@ class TreeRevisionRestoreView(_EditableTreeView):
 
     serializer_class = WorkingCopySerializer
 
-    @extend_schema(
-        parameters=[_IF_MATCH],
-        request=None,
-        responses={
-            200: WorkingCopySerializer,
-            409: OpenApiResponse(description="The flow is not published."),
-            **_NOT_EDITABLE,
-            **_STALE,
-        },
-    )
+    @_history_write_schema(WorkingCopySerializer, {409: _NOT_PUBLISHED})
     def post(self, request, pk, number):
         tree = self.get_object()
         _revision_or_404(tree, number)
@@ -345,17 +333,24 @@ def _structure_errors_beside(tree: Tree, data, errors: dict) -> dict:
     return {}
 
 
-class TreePreviewView(GenericAPIView):
-    """POST /api/trees/{id}/preview/: what a publish (or deactivation) would do to the library."""
+class VisibleTreeView(GenericAPIView):
+    """An endpoint on one flow (`/api/trees/{id}/…`): a flow the caller may not see is a 404,
+    and among those who see it, only those who may change it act (403; a subclass may say
+    otherwise)."""
 
-    serializer_class = TreePreviewSerializer
     permission_classes = [IsAuthenticated, CanChangeTree]
-    # As costly as a publish (it parses and compares the whole flow): the write rate bounds it.
-    throttle_classes = [WriteRateThrottle]
-    queryset = Tree.objects.none()
+    queryset = Tree.objects.none()  # for the schema; requests use get_queryset()
 
     def get_queryset(self):
         return Tree.objects.visible_to(self.request.user)
+
+
+class TreePreviewView(VisibleTreeView):
+    """POST /api/trees/{id}/preview/: what a publish (or deactivation) would do to the library."""
+
+    serializer_class = TreePreviewSerializer
+    # As costly as a publish (it parses and compares the whole flow): the write rate bounds it.
+    throttle_classes = [WriteRateThrottle]
 
     @extend_schema(request=TreePreviewSerializer, responses={200: TreePreviewResultSerializer})
     def post(self, request, pk):

@@ -1,6 +1,8 @@
 """Factories for flows (the structure builders are in flows/samples.py, shared with bench/ and
 loadtest/)."""
 
+import json
+
 import factory
 
 from accounts.tests.factories import UserFactory
@@ -31,3 +33,18 @@ class TreeFactory(factory.django.DjangoModelFactory):
 
 
 __all__ = ["TreeFactory", "procedural_structure", "troubleshooting_structure"]
+
+
+def tree_admin_form(tree: Tree, **changes) -> dict:
+    """The flow's admin change form as a browser posts it for an active flow, with `changes`."""
+    return {
+        "name": tree.name,
+        "description": tree.description,
+        "tree_type": tree.tree_type,
+        "tree_structure": json.dumps(tree.tree_structure),
+        "status": tree.status,
+        "is_active": "on",
+        "account": tree.account_id,
+        "author": tree.author_id,
+        **changes,
+    }

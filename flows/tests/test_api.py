@@ -2,18 +2,10 @@
 team and author are the requester's, and a flow created published syncs."""
 
 import pytest
-from rest_framework.test import APIClient
 
 from flows.samples import procedural_structure
 from flows.tests.factories import TreeFactory
 from steplibrary.models import LibraryStep
-
-
-@pytest.fixture
-def api(author):
-    client = APIClient()
-    client.force_authenticate(author)
-    return client
 
 
 @pytest.mark.django_db

@@ -2,20 +2,14 @@
 bad structure, on create, edit and publish."""
 
 import pytest
-from rest_framework.test import APIClient
 
+from accounts.tests.clients import client_for
 from flows.models import Tree, TreeStatus
 from flows.tests.factories import TreeFactory, procedural_structure
 
 pytestmark = pytest.mark.django_db
 
 LONG = "x" * 5000
-
-
-def client_for(user) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
 
 
 def with_title(title: str) -> dict:

@@ -2,10 +2,9 @@
 pages' buttons, and support staff in admin."""
 
 import pytest
-from django.contrib.auth.models import Group
 from django.urls import reverse
-from rest_framework.test import APIClient
 
+from accounts.tests.clients import client_for
 from flows.models import Tree, TreeStatus
 from flows.tests.factories import TreeFactory
 from runs.services import session_start
@@ -13,13 +12,6 @@ from steplibrary.models import LibraryStep
 from steplibrary.services import step_fork
 
 pytestmark = pytest.mark.django_db
-
-
-def client_for(user) -> APIClient:
-    client = APIClient()
-    if user is not None:
-        client.force_authenticate(user)
-    return client
 
 
 @pytest.fixture
@@ -104,12 +96,6 @@ class TestPages:
 
 
 class TestAdmin:
-    @pytest.fixture
-    def support_client(self, client, staff):
-        staff.groups.add(Group.objects.get(name="Support staff"))
-        client.force_login(staff)
-        return client
-
     def test_support_staff_delete_a_flow_and_its_entries_retire(self, support_client, live):
         url = reverse("admin:flows_tree_delete", args=[live.pk])
         assert support_client.get(url).status_code == 200

@@ -3,8 +3,8 @@ they travel through the tree API, the working copy, the history and the publish 
 
 import pytest
 from django.core.cache import cache
-from rest_framework.test import APIClient
 
+from accounts.tests.clients import client_for
 from flows.models import Tree, TreeRevision
 from flows.tests.factories import TreeFactory, procedural_structure
 from flows.tree_structure import TreeStructureError, parse_tree_structure
@@ -12,13 +12,6 @@ from flows.variables import check_values, declared_variables, fill, placeholders
 
 HOST = {"name": "host", "label": "Host", "kind": "hostname", "required": True, "default": "web-1"}
 TOKEN = {"name": "token", "label": "API token", "kind": "secret", "required": True}
-
-
-def client_for(user=None) -> APIClient:
-    client = APIClient()
-    if user is not None:
-        client.force_authenticate(user)
-    return client
 
 
 def with_variables(variables, step_count: int = 2, command: str | None = None) -> dict:

@@ -28,29 +28,24 @@ class SessionCreateSerializer(serializers.Serializer):
         return value
 
 
+def optional_node_id(help_text: str) -> serializers.CharField:
+    """A node of the run's flow that the client may leave out or send as null."""
+    return serializers.CharField(
+        max_length=255, required=False, allow_null=True, default=None, help_text=help_text
+    )
+
+
 class EventCreateSerializer(serializers.Serializer):
     event_id = serializers.UUIDField(help_text="Chosen by the client; the same id again records nothing new.")
     node_id = serializers.CharField(max_length=255)
     outcome = serializers.ChoiceField(choices=EventOutcome.choices)
     note = serializers.CharField(max_length=10_000, allow_blank=True, default="", trim_whitespace=False)
-    next_node_id = serializers.CharField(
-        max_length=255,
-        required=False,
-        allow_null=True,
-        default=None,
-        help_text="Troubleshooting: the child node the chosen answer leads to.",
-    )
+    next_node_id = optional_node_id("Troubleshooting: the child node the chosen answer leads to.")
 
 
 class AdhocCreateSerializer(serializers.Serializer):
     step = serializers.UUIDField(help_text="A library entry you may see.")
-    after_node_id = serializers.CharField(
-        max_length=255,
-        required=False,
-        allow_null=True,
-        default=None,
-        help_text="Where in the run; null: at the end.",
-    )
+    after_node_id = optional_node_id("Where in the run; null: at the end.")
 
 
 class FinishSerializer(serializers.Serializer):

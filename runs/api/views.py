@@ -28,7 +28,13 @@ from runs.api.serializers import (
 )
 from runs.filtersets import SessionFilterSet
 from runs.models import Session
-from runs.selectors import entry_to_insert, sessions_for_detail, sessions_for_list, tree_to_run
+from runs.selectors import (
+    entry_to_insert,
+    sessions_for_detail,
+    sessions_for_list,
+    sessions_to_write,
+    tree_to_run,
+)
 from runs.services import (
     NotAParticipant,
     SessionClosed,
@@ -92,12 +98,11 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     def _target(self) -> Session:
         """The session addressed by the URL, visible to the caller (404 otherwise), unprefetched:
         the service locks and re-reads what it decides on."""
-        return get_object_or_404(
-            Session.objects.visible_to(self.request.user).only("id"), pk=self.kwargs["pk"]
-        )
+        return get_object_or_404(sessions_to_write(user=self.request.user), pk=self.kwargs["pk"])
 
     def _fresh(self, session: Session, status_code: int = status.HTTP_200_OK) -> Response:
-        session = sessions_for_detail(user=self.request.user).get(pk=session.pk)
+        # Re-read through the detail query (the action is not "list"): the timeline included.
+        session = self.get_queryset().get(pk=session.pk)
         return Response(
             SessionSerializer(session, context=self.get_serializer_context()).data, status=status_code
         )

@@ -14,15 +14,6 @@ def start_session(tree, user, **fields) -> Session:
     return session_start(tree=tree, user=user, **fields)
 
 
-def client_for(user=None):
-    from rest_framework.test import APIClient
-
-    client = APIClient()
-    if user is not None:
-        client.force_authenticate(user)
-    return client
-
-
 def post_json(client, url: str, body):
     """Posts `body` as ASCII-escaped JSON, so that lone surrogates reach the server as sent."""
     import json

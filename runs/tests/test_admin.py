@@ -3,7 +3,6 @@
 import uuid
 
 import pytest
-from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from runs.models import Session
@@ -11,13 +10,6 @@ from runs.services import session_finish, session_record_event
 from runs.tests.factories import published_flow, start_session
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def support_client(client, staff):
-    staff.groups.add(Group.objects.get(name="Support staff"))
-    client.force_login(staff)
-    return client
 
 
 @pytest.fixture

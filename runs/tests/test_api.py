@@ -4,11 +4,12 @@ import uuid
 
 import pytest
 
+from accounts.tests.clients import client_for
 from flows.models import TreeStatus
 from flows.services import tree_update
 from flows.tests.factories import TreeFactory, procedural_structure
 from runs.models import AdhocStep, Participant, Session, SessionEvent, SessionStatus
-from runs.tests.factories import client_for, post_json, published_flow, start_session
+from runs.tests.factories import post_json, published_flow, start_session
 from steplibrary.models import LibraryStep
 from steplibrary.tests.factories import LibraryStepFactory
 

@@ -4,12 +4,13 @@ import uuid
 
 import pytest
 
+from accounts.tests.clients import client_for
 from accounts.tests.factories import UserFactory
 from flows.services import tree_update
 from flows.tests.factories import procedural_structure
 from runs.models import AdhocStep, Session, SessionEvent, SessionStatus
 from runs.services import session_join
-from runs.tests.factories import client_for, published_flow, start_session
+from runs.tests.factories import published_flow, start_session
 from steplibrary.models import LibraryStep
 from steplibrary.tests.factories import LibraryStepFactory
 from steplibrary.tests.threads import run_in_threads

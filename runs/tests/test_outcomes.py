@@ -4,10 +4,11 @@ import uuid
 
 import pytest
 
+from accounts.tests.clients import client_for
 from accounts.tests.factories import UserFactory
 from flows.tests.factories import TreeFactory, procedural_structure
 from runs.services import session_add_adhoc, session_finish, session_join, session_record_event
-from runs.tests.factories import client_for, published_flow, start_session
+from runs.tests.factories import published_flow, start_session
 from steplibrary.models import LibraryStep
 from steplibrary.services import steps_record_outcome
 from steplibrary.tests.factories import LibraryStepFactory

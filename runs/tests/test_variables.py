@@ -6,10 +6,11 @@ import uuid
 
 import pytest
 
+from accounts.tests.clients import client_for
 from flows.services import tree_update
 from flows.tests.factories import procedural_structure
 from runs.models import Session
-from runs.tests.factories import client_for, published_flow, text_in_database
+from runs.tests.factories import published_flow, text_in_database
 from steplibrary.models import LibraryStep
 from steplibrary.services import step_fork
 from steplibrary.tests.factories import LibraryStepFactory

@@ -96,9 +96,22 @@ def test_user_content_on_the_run_page_is_escaped(client, author):
 
 
 @pytest.mark.django_db
-def test_the_runs_status_select_comes_from_the_filterset_and_keeps_the_choice(client, author):
+@pytest.mark.parametrize(
+    ("param", "html_id", "label", "empty", "chosen"),
+    [
+        ("status", "run-status-filter", "Run status", "All statuses", ("resolved", "Resolved")),
+        ("mine", "run-mine-filter", "Whose", "Everyone&#x27;s", ("true", "Started or joined by me")),
+    ],
+)
+def test_the_runs_selects_come_from_the_filterset_and_keep_the_choice(
+    client, author, param, html_id, label, empty, chosen
+):
     client.force_login(author)
-    html = client.get("/runs/", {"status": "resolved"}).content.decode()
-    assert '<label for="run-status-filter">Run status</label>' in html
-    assert '<option value="">All statuses</option>' in html
-    assert '<option value="resolved" selected>Resolved</option>' in html
+    value, text = chosen
+    html = client.get("/runs/", {param: value}).content.decode()
+    assert f'<label for="{html_id}">{label}</label>' in html
+    assert f'<select name="{param}" id="{html_id}">' in html
+    assert f'<option value="">{empty}</option>' in html
+    assert f'<option value="{value}" selected>{text}</option>' in html
+    unfiltered = client.get("/runs/").content.decode()
+    assert f'<option value="{value}">{text}</option>' in unfiltered

@@ -6,9 +6,18 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from config.fields import StrictCharField, StrictIntegerField, StrictTypesMixin
+from flows.api.serializers import TreeStructureField
 from steplibrary.duplicates import duplicates_of
 from steplibrary.merge import STATUS_CHOICES
-from steplibrary.models import LibraryStep, Notice, SecretAllowance, StepRevision, Visibility
+from steplibrary.models import (
+    ALLOWED_FINDING_FIELDS,
+    OUTCOME_FIELDS,
+    LibraryStep,
+    Notice,
+    SecretAllowance,
+    StepRevision,
+    Visibility,
+)
 from steplibrary.selectors import upstream_flags
 
 _DATETIME = serializers.DateTimeField()  # DRF's own datetime output format
@@ -84,13 +93,7 @@ class LibraryStepSerializer(StrictTypesMixin, serializers.ModelSerializer):
             "created_by_username",
             "account",
             "usage_count",
-            "run_count",
-            "success_count",
-            "failure_count",
-            "last_used_at",
-            "works_best",
-            "solution_reached_count",
-            "solution_resolved_count",
+            *OUTCOME_FIELDS,
             "rating_count",
             "rating_avg",
             "my_rating",
@@ -117,13 +120,7 @@ class LibraryStepSerializer(StrictTypesMixin, serializers.ModelSerializer):
             "created_by",
             "account",
             "usage_count",
-            "run_count",
-            "success_count",
-            "failure_count",
-            "last_used_at",
-            "works_best",
-            "solution_reached_count",
-            "solution_resolved_count",
+            *OUTCOME_FIELDS,
             "rating_count",
             "rating_avg",
             "is_active",
@@ -323,17 +320,7 @@ class SecretAllowanceSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = SecretAllowance
-        fields = [
-            "id",
-            "path",
-            "node_id",
-            "field",
-            "kind",
-            "fingerprint",
-            "created_by",
-            "created_by_username",
-            "created_at",
-        ]
+        fields = ["id", *ALLOWED_FINDING_FIELDS, "created_by", "created_by_username", "created_at"]
         read_only_fields = fields
 
 
@@ -350,7 +337,7 @@ class TreeSecretAllowRequestSerializer(_SecretAllowRequestSerializer):
     """Marks a finding of a flow a false positive. `tree_structure` and `name` are what the
     editor is about to publish (the saved flow when absent): the finding is looked up there."""
 
-    tree_structure = serializers.JSONField(required=False)
+    tree_structure = TreeStructureField(required=False)
     name = serializers.CharField(max_length=255, required=False)
 
 

@@ -8,7 +8,6 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
-from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -20,10 +19,10 @@ from config.concurrency import (
     check_if_match,
 )
 from config.renderers import OrjsonRenderer
-from config.schema import ErrorSerializer
+from config.schema import error_responses
 from config.throttling import WriteRateThrottle
-from flows.api.permissions import CanChangeTree, EditsTree
-from flows.models import Tree
+from flows.api.permissions import EditsTree
+from flows.api.views import VisibleTreeView
 from flows.tree_structure import TreeStructureError
 from steplibrary.api.pagination import LibraryPagination
 from steplibrary.api.permissions import CanChangeStep
@@ -50,7 +49,7 @@ from steplibrary.api.serializers import (
 from steplibrary.filtersets import LibraryStepFilterSet
 from steplibrary.merge import MergeConflict, SourceRetired
 from steplibrary.models import LibraryStep, Notice, StepRevision
-from steplibrary.notices import notices_for, notices_mark_read
+from steplibrary.notices import notices_for, notices_mark_read, notices_unread_ids
 from steplibrary.secret_checks import SecretFindingsError
 from steplibrary.selectors import (
     RevisionHidden,
@@ -223,7 +222,7 @@ class LibraryStepViewSet(ConditionalWriteMixin, viewsets.ModelViewSet):
             OpenApiParameter("from", int, description="older revision (default: the one before `to`)"),
             OpenApiParameter("to", int, description="newer revision (default: the latest)"),
         ],
-        responses={200: RevisionDiffSerializer, 400: ErrorSerializer, 404: ErrorSerializer},
+        responses={200: RevisionDiffSerializer, **error_responses(400, 404)},
     )
     @action(detail=True, methods=["get"], url_path="revisions/diff")
     def revisions_diff(self, request, pk=None):
@@ -266,10 +265,8 @@ class LibraryStepViewSet(ConditionalWriteMixin, viewsets.ModelViewSet):
         request=None,
         responses={
             200: LibraryStepSerializer,
-            403: ErrorSerializer,
-            404: ErrorSerializer,
+            **error_responses(403, 404, 429),
             412: PRECONDITION_FAILED_RESPONSE,
-            429: ErrorSerializer,
         },
     )
     @action(detail=True, methods=["post"], url_path=r"revisions/(?P<number>[^/]+)/restore")
@@ -294,9 +291,7 @@ class LibraryStepViewSet(ConditionalWriteMixin, viewsets.ModelViewSet):
             raise ValidationError({"detail": "This entry is not a fork."})
         return fork
 
-    @extend_schema(
-        parameters=[STEP_ID], responses={200: UpstreamSerializer, 400: ErrorSerializer, 404: ErrorSerializer}
-    )
+    @extend_schema(parameters=[STEP_ID], responses={200: UpstreamSerializer, **error_responses(400, 404)})
     @action(detail=True, methods=["get"])
     def upstream(self, request, pk=None):
         """For a fork: the three-way comparison with its source, field by field (base = the
@@ -310,11 +305,9 @@ class LibraryStepViewSet(ConditionalWriteMixin, viewsets.ModelViewSet):
         request=UpstreamAcceptSerializer,
         responses={
             200: LibraryStepSerializer,
-            403: ErrorSerializer,
-            404: ErrorSerializer,
+            **error_responses(403, 404, 429),
             409: MergeConflictSerializer,
             412: PRECONDITION_FAILED_RESPONSE,
-            429: ErrorSerializer,
         },
     )
     @action(detail=True, methods=["post"], url_path="upstream/accept")
@@ -355,9 +348,7 @@ class LibraryStepViewSet(ConditionalWriteMixin, viewsets.ModelViewSet):
         request=None,
         responses={
             200: LibraryStepSerializer,
-            400: ErrorSerializer,
-            403: ErrorSerializer,
-            404: ErrorSerializer,
+            **error_responses(400, 403, 404),
         },
     )
     @action(detail=True, methods=["post"], url_path="upstream/dismiss")
@@ -408,16 +399,11 @@ class LibraryStepViewSet(ConditionalWriteMixin, viewsets.ModelViewSet):
         return Response(StepUsageSerializer(step_usage(step=self.get_object(), user=request.user)).data)
 
 
-class TreeSecretAllowanceView(GenericAPIView):
+class TreeSecretAllowanceView(VisibleTreeView):
     """/api/trees/{id}/secret-allowances/: findings of the secret scan marked as false positives."""
 
     serializer_class = SecretAllowanceSerializer
-    permission_classes = [IsAuthenticated, CanChangeTree]
     throttle_classes = [WriteRateThrottle]
-    queryset = Tree.objects.none()
-
-    def get_queryset(self):
-        return Tree.objects.visible_to(self.request.user)
 
     @extend_schema(responses={200: SecretAllowanceSerializer(many=True), 404: SECRET_ALLOW_ERRORS[404]})
     def get(self, request, pk):
@@ -438,20 +424,16 @@ class TreeSecretAllowanceView(GenericAPIView):
         )
 
 
-class TreeTakedownsView(GenericAPIView):
+class TreeTakedownsView(VisibleTreeView):
     """GET /api/trees/{id}/takedowns/: the flow's steps whose entries staff took down, for the
     people who edit it (the editor marks them)."""
 
     serializer_class = TakedownSerializer
     permission_classes = [IsAuthenticated, EditsTree]
-    queryset = Tree.objects.none()
-
-    def get_queryset(self):
-        return Tree.objects.visible_to(self.request.user)
 
     @extend_schema(
         parameters=[OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH)],
-        responses={200: TakedownSerializer(many=True), 403: ErrorSerializer, 404: ErrorSerializer},
+        responses={200: TakedownSerializer(many=True), **error_responses(403, 404)},
     )
     def get(self, request, pk):
         tree = self.get_object()  # 403 for people who may see the flow but not edit it
@@ -477,5 +459,5 @@ class NoticeViewSet(viewsets.ReadOnlyModelViewSet):
         body.is_valid(raise_exception=True)
         ids = body.validated_data.get("ids")
         if ids is None:
-            ids = list(self.get_queryset().filter(read_at__isnull=True).values_list("pk", flat=True))
+            ids = notices_unread_ids(request.user)
         return Response(MarkedReadSerializer({"marked": notices_mark_read(user=request.user, ids=ids)}).data)

@@ -3,25 +3,12 @@
 import json
 
 import pytest
-from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from flows.models import Tree, TreeStatus
-from flows.tests.factories import TreeFactory, procedural_structure
+from flows.tests.factories import TreeFactory, procedural_structure, tree_admin_form
 from steplibrary.models import LibraryStep
 from steplibrary.tests.factories import LibraryStepFactory
-
-
-@pytest.fixture
-def support(staff):
-    staff.groups.add(Group.objects.get(name="Support staff"))
-    return staff
-
-
-@pytest.fixture
-def support_client(client, support):
-    client.force_login(support)
-    return client
 
 
 @pytest.fixture
@@ -251,16 +238,12 @@ class TestTreeActions:
         url = reverse("admin:flows_tree_change", args=[tree.pk])
         response = support_client.post(
             url,
-            {
-                "name": tree.name,
-                "description": "",
-                "tree_type": "procedural",
-                "tree_structure": '{"steps": [{"id": "a", "type": "bogus"}]}',
-                "status": "draft",
-                "is_active": "on",
-                "account": tree.account_id,
-                "author": tree.author_id,
-            },
+            tree_admin_form(
+                tree,
+                description="",
+                tree_structure='{"steps": [{"id": "a", "type": "bogus"}]}',
+                status="draft",
+            ),
         )
         assert response.status_code == 200
         assert "steps[0].type: must be one of" in response.content.decode()

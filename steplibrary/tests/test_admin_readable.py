@@ -5,23 +5,15 @@ messages that count in words that agree."""
 import json
 
 import pytest
-from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from flows.models import Tree
-from flows.tests.factories import TreeFactory, procedural_structure
+from flows.tests.factories import TreeFactory, procedural_structure, tree_admin_form
 from steplibrary.models import LibraryStep
 from steplibrary.services import step_fork
 from steplibrary.tests.factories import LibraryStepFactory, StepRatingFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def support_client(client, staff):
-    staff.groups.add(Group.objects.get(name="Support staff"))
-    client.force_login(staff)
-    return client
 
 
 @pytest.fixture
@@ -109,16 +101,7 @@ def test_the_structure_is_formatted_and_every_error_is_listed_at_once(support_cl
     bad = {"steps": [{"id": "a", "type": "procedure_step", "title": "x" * 300}, {"id": "a", "type": "nope"}]}
     response = support_client.post(
         url,
-        {
-            "name": "",
-            "description": "",
-            "tree_type": "procedural",
-            "tree_structure": json.dumps(bad),
-            "status": "draft",
-            "is_active": "on",
-            "author": str(author.pk),
-            "account": str(author.account_id),
-        },
+        tree_admin_form(tree, name="", description="", tree_structure=json.dumps(bad), status="draft"),
     )
     assert response.status_code == 200
     errors = response.context["adminform"].form.errors

@@ -6,36 +6,18 @@ import re
 import pytest
 from rest_framework.test import APIClient
 
+from accounts.tests.clients import client_for
 from flows.models import Tree
+from flows.samples import stop_nginx_step
 from flows.tests.factories import TreeFactory, procedural_structure
 from steplibrary.models import LibraryStep, StepRating
 from steplibrary.tests.factories import LibraryStepFactory, distinct_structure
-
-
-def client_for(user) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
-
-
-@pytest.fixture
-def api(author):
-    return client_for(author)
-
 
 STRUCTURE = {
     "steps": [
         {"id": "pre", "type": "procedure_step", "title": "Before any section", "commands": "uptime"},
         {"id": "h1", "type": "section_header", "title": "Preparation"},
-        {
-            "id": "stop",
-            "type": "procedure_step",
-            "title": "Stop nginx",
-            "description": "Stop nginx before rotating certificates.",
-            "expected_outcome": "nginx reports inactive",
-            "commands": [{"language": "bash", "code": "systemctl stop nginx", "label": "Stop"}],
-            "library_visibility": "public",
-        },
+        {**stop_nginx_step(), "library_visibility": "public"},
         {"id": "end", "type": "procedure_end", "title": "Done"},
     ]
 }

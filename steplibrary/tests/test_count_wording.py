@@ -3,18 +3,12 @@ detail panel counts forks as the publish preview does (every active fork; only t
 reader may see are listed)."""
 
 import pytest
-from rest_framework.test import APIClient
 
+from accounts.tests.clients import client_for
 from flows.tests.factories import TreeFactory, procedural_structure
 from steplibrary.models import LibraryStep
 
 pytestmark = pytest.mark.django_db
-
-
-def client_for(user) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
 
 
 @pytest.fixture

@@ -4,25 +4,14 @@ copies in the library, and nobody sees or counts a copy they may not see."""
 import pytest
 from rest_framework.test import APIClient
 
+from accounts.tests.clients import client_for
 from flows.models import Tree
+from flows.samples import stop_nginx_step
 from flows.tests.factories import TreeFactory
 from steplibrary.models import LibraryStep
 from steplibrary.tests.factories import LibraryStepFactory, distinct_structure
 
-STOP_NGINX = {
-    "id": "stop",
-    "type": "procedure_step",
-    "title": "Stop nginx",
-    "description": "Stop nginx before rotating certificates.",
-    "expected_outcome": "nginx reports inactive",
-    "commands": [{"language": "bash", "code": "systemctl stop nginx", "label": "Stop"}],
-}
-
-
-def client_for(user) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
+STOP_NGINX = stop_nginx_step()
 
 
 def node_from_library(entry: dict, node_id: str) -> dict:

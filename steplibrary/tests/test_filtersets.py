@@ -4,6 +4,7 @@ import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
+from accounts.tests.clients import client_for
 from flows.tests.factories import TreeFactory
 from steplibrary.models import LibraryStep
 from steplibrary.tests.factories import LibraryStepFactory
@@ -59,9 +60,7 @@ def library(author, teammate):
 
 @pytest.fixture
 def client(author):
-    client = APIClient()
-    client.force_authenticate(author)
-    return client
+    return client_for(author)
 
 
 @pytest.mark.django_db

@@ -6,19 +6,12 @@ import json
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from rest_framework.test import APIClient
 
+from accounts.tests.clients import client_for
 from flows.models import Tree, TreeRevision, TreeStatus, TreeWorkingCopy
 from flows.tests.factories import TreeFactory, procedural_structure
 from steplibrary.models import LibraryStep
 from steplibrary.tests.threads import run_in_threads
-
-
-def client_for(user) -> APIClient:
-    client = APIClient()
-    if user is not None:
-        client.force_authenticate(user)
-    return client
 
 
 def entries(tree) -> list[tuple]:
@@ -41,11 +34,6 @@ def flow(author):
     return TreeFactory(
         author=author, published=True, name="Rotate certs", tree_structure=procedural_structure(2)
     )
-
-
-@pytest.fixture
-def api(author):
-    return client_for(author)
 
 
 @pytest.mark.django_db

@@ -4,21 +4,14 @@ restoring an entry's earlier revision."""
 import json
 
 import pytest
-from rest_framework.test import APIClient
 
+from accounts.tests.clients import client_for
 from flows.models import Tree
 from flows.tests.factories import TreeFactory, procedural_structure
 from steplibrary.merge import merge_fields, merged_version
 from steplibrary.models import LibraryStep, StepRevision
 from steplibrary.tests.factories import LibraryStepFactory
 from steplibrary.ui_strings import MANAGED_BY_FLOW
-
-
-def client_for(user) -> APIClient:
-    client = APIClient()
-    if user is not None:
-        client.force_authenticate(user)
-    return client
 
 
 def version(title="T", instructions="I", help_text=None, group_label=None, commands=()) -> dict:

@@ -6,8 +6,8 @@ import itertools
 import uuid
 
 import pytest
-from rest_framework.test import APIClient
 
+from accounts.tests.clients import client_for
 from accounts.tests.factories import UserFactory
 from flows.links import LINK_MESSAGE
 from flows.tests.factories import TreeFactory, procedural_structure
@@ -17,12 +17,6 @@ from steplibrary.tests.factories import LibraryStepFactory
 
 SECRET = "root password is hunter2"
 TEAM_FLOW = "Globex acquisition runbook"
-
-
-def client_for(user) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
 
 
 def linking(step_id, *, title: str = "Inserted from the library") -> dict:

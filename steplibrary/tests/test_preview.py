@@ -4,6 +4,7 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
+from accounts.tests.clients import client_for
 from config.throttling import WriteRateThrottle
 from flows.tests.factories import TreeFactory, procedural_structure
 from steplibrary import sync
@@ -11,8 +12,7 @@ from steplibrary import sync
 
 @pytest.fixture
 def api(author):
-    client = APIClient()
-    client.force_authenticate(author)
+    client = client_for(author)
     cache.clear()
     yield client
     cache.clear()

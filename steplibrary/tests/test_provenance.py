@@ -1,18 +1,12 @@
 """Revision history, forks that track their source, where-used, impact preview and updates."""
 
 import pytest
-from rest_framework.test import APIClient
 
+from accounts.tests.clients import client_for
 from flows.models import Tree
 from flows.services import tree_set_active
 from flows.tests.factories import TreeFactory, procedural_structure
 from steplibrary.models import LibraryStep, Notice, StepRevision
-
-
-def client_for(user) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
 
 
 def entry(tree: Tree, node_id: str) -> LibraryStep:

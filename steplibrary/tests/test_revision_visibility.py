@@ -2,19 +2,13 @@
 team-only text (or a private one) later made public keeps its old versions to itself."""
 
 import pytest
-from rest_framework.test import APIClient
 
+from accounts.tests.clients import client_for
 from flows.tests.factories import TreeFactory, procedural_structure
 from steplibrary.models import LibraryStep, StepRevision
 from steplibrary.services import step_create, step_update
 
 PASSWORD = "hunter2-prod-db"
-
-
-def client_for(user) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
 
 
 def _structure(instructions: str) -> dict:

@@ -8,22 +8,15 @@ import logging
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
-from rest_framework.test import APIClient
 
+from accounts.tests.clients import client_for
 from flows.models import Tree, TreeStatus
-from flows.tests.factories import TreeFactory, procedural_structure
+from flows.tests.factories import TreeFactory, procedural_structure, tree_admin_form
 from steplibrary.models import LibraryStep, SecretAllowance
 from steplibrary.tests.factories import LibraryStepFactory
 from steplibrary.tests.test_secret_scan import FAKE_AWS_KEY, FAKE_PRIVATE_KEY
 
 PRIVATE_KEY_BODY = FAKE_PRIVATE_KEY.splitlines()[1]
-
-
-def client_for(user) -> APIClient:
-    client = APIClient()
-    if user is not None:
-        client.force_authenticate(user)
-    return client
 
 
 def structure_with_secrets() -> dict:
@@ -365,16 +358,7 @@ class TestOtherPublishPaths:
     def test_admin_change_form_refuses_next_to_the_structure(self, admin_client, draft):
         response = admin_client.post(
             f"/admin/flows/tree/{draft.pk}/change/",
-            {
-                "name": draft.name,
-                "description": "",
-                "tree_type": draft.tree_type,
-                "tree_structure": json.dumps(draft.tree_structure),
-                "status": "published",
-                "is_active": "on",
-                "account": draft.account_id,
-                "author": draft.author_id,
-            },
+            tree_admin_form(draft, description="", status="published"),
         )
         assert response.status_code == 200
         assert "looks like a secret (AWS Access Key" in response.content.decode()

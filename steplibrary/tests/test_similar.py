@@ -5,15 +5,10 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
+from accounts.tests.clients import client_for
 from flows.models import Tree
 from flows.tests.factories import TreeFactory
 from steplibrary.models import LibraryStep
-
-
-def client_for(user) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
 
 
 @pytest.fixture(autouse=True)

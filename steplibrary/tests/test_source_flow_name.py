@@ -5,6 +5,7 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from accounts.tests.clients import client_for
 from flows.tests.factories import TreeFactory, procedural_structure
 from steplibrary.api.serializers import LibraryStepSerializer
 from steplibrary.selectors import steps_for_display
@@ -19,40 +20,35 @@ def _team_flow_with_public_step(author):
     return TreeFactory(author=author, published=True, name=SECRET_NAME, tree_structure=structure)
 
 
-def api_for(user) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
-
-
 @pytest.mark.django_db
 class TestSourceTreeName:
     def test_other_teams_see_the_entry_but_not_the_flow_name(self, author, outsider, loner):
         tree = _team_flow_with_public_step(author)
         for user in (outsider, loner):
-            listed = api_for(user).get("/api/steps/").json()["results"]
+            listed = client_for(user).get("/api/steps/").json()["results"]
             assert len(listed) == 1 and listed[0]["source_tree_name"] is None
-            detail = api_for(user).get(f"/api/steps/{listed[0]['id']}/")
+            detail = client_for(user).get(f"/api/steps/{listed[0]['id']}/")
             assert detail.json()["source_tree_name"] is None
             assert SECRET_NAME not in detail.content.decode()
             assert (
-                SECRET_NAME not in api_for(user).get("/api/steps/", {"source_tree": tree.pk}).content.decode()
+                SECRET_NAME
+                not in client_for(user).get("/api/steps/", {"source_tree": tree.pk}).content.decode()
             )
 
     def test_the_team_sees_the_name(self, author, teammate):
         _team_flow_with_public_step(author)
-        [row] = api_for(teammate).get("/api/steps/").json()["results"]
+        [row] = client_for(teammate).get("/api/steps/").json()["results"]
         assert row["source_tree_name"] == SECRET_NAME
 
     def test_the_name_shows_once_the_flow_is_public_and_hides_again_after(self, author, outsider):
         tree = _team_flow_with_public_step(author)
         tree.is_public = True
         tree.save()
-        assert api_for(outsider).get("/api/steps/").json()["results"][0]["source_tree_name"] == SECRET_NAME
+        assert client_for(outsider).get("/api/steps/").json()["results"][0]["source_tree_name"] == SECRET_NAME
         tree.is_public = False
         tree.save()
         # The entry stays public (its node says so); the flow's name does not.
-        [row] = api_for(outsider).get("/api/steps/").json()["results"]
+        [row] = client_for(outsider).get("/api/steps/").json()["results"]
         assert row["source_tree_name"] is None
 
     def test_the_generic_serializer_path_hides_it_too(self, author, outsider, rf):

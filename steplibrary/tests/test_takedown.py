@@ -3,8 +3,8 @@
 import pytest
 from django.core.management import call_command
 from django.db import IntegrityError, transaction
-from rest_framework.test import APIClient
 
+from accounts.tests.clients import client_for
 from flows.services import tree_set_active
 from flows.tests.factories import TreeFactory, procedural_structure
 from steplibrary.models import LibraryStep, Notice
@@ -12,13 +12,6 @@ from steplibrary.services import steps_lift_takedown, steps_set_active, steps_ta
 from steplibrary.tests.factories import LibraryStepFactory
 
 REASON = "Deletes the production database when run as written."
-
-
-def client_for(user) -> APIClient:
-    client = APIClient()
-    if user is not None:
-        client.force_authenticate(user)
-    return client
 
 
 @pytest.fixture

@@ -124,6 +124,27 @@ class TestLibraryFilterForm:
         assert '<option value="team" selected>Team</option>' in html
         assert '<label for="lib-visibility">Visibility</label>' in html
 
+    def test_the_sort_select_offers_the_page_menu_and_keeps_the_choice(self, client, author):
+        client.force_login(author)
+        html = client.get("/library/", {"ordering": "-rating_avg"}).content.decode()
+        assert '<label for="lib-ordering">Sort by</label>' in html
+        assert '<select name="ordering" id="lib-ordering">' in html
+        menu = html[
+            html.index('id="lib-ordering"') : html.index("</select>", html.index('id="lib-ordering"'))
+        ]
+        assert (
+            menu.count("<option") == 5 and 'value=""' not in menu
+        )  # no empty choice: most used is the default
+        assert '<option value="-usage_count">Most used</option>' in menu
+        assert '<option value="-rating_avg" selected>Best rated</option>' in menu
+        assert '<option value="-works_best">Works best</option>' in menu
+        assert '<option value="-updated_at">Recently updated</option>' in menu
+        assert '<option value="title">Title A–Z</option>' in menu
+        unsorted = client.get("/library/").content.decode()
+        assert (
+            '<option value="-usage_count">Most used</option>' in unsorted and " selected>Most" not in unsorted
+        )
+
     def test_the_page_hands_its_script_the_shared_words(self, client, author):
         client.force_login(author)
         response = client.get("/library/")

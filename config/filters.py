@@ -59,6 +59,13 @@ class BooleanSelect(forms.NullBooleanSelect):
         super().__init__(attrs)
         self.choices = list(options)
 
+    def value_from_datadict(self, data, files, name):
+        # "1" and "0" are booleans too, as the API's other boolean fields read them.
+        value = data.get(name)
+        if value in ("1", "0"):
+            return value == "1"
+        return super().value_from_datadict(data, files, name)
+
     def format_value(self, value):
         # A list, so the empty option is not taken as "selected" by a substring match.
         return [super().format_value(value)]

@@ -28,9 +28,11 @@ def run_list(request):
     filterset = SessionFilterSet(request.GET, queryset=sessions_for_list(user=request.user), request=request)
     sessions = filterset.qs if filterset.is_valid() else filterset.queryset.none()
     page = CappedCountPaginator(sessions, 25).get_page(request.GET.get("page"))
-    tree_id = filterset.form.cleaned_data.get("tree") if filterset.is_valid() else None
+    chosen = filterset.form.cleaned_data if filterset.is_valid() else {}
+    tree_id = chosen.get("tree")
     tree = tree_named_for_list(user=request.user, pk=tree_id) if tree_id else None
-    mine = request.GET.get("mine") in ("true", "True", "1")
+    # The title and the nav read "mine" as the filter read it, never the raw parameter.
+    mine = chosen.get("mine") is True
     return render(
         request,
         "runs/run_list.html",

@@ -65,6 +65,13 @@ def test_the_runs_list_filters_by_flow_and_mine(client, author, teammate, outsid
     assert "INC-7" in everything and "CHG-9" in everything
     mine = client.get("/runs/?mine=true").content.decode()
     assert "INC-7" in mine and "CHG-9" not in mine and "My runs" in mine
+    # The title and the list agree on what a boolean spelling means, whichever is used.
+    for spelling in ("1", "True"):
+        page = client.get(f"/runs/?mine={spelling}").content.decode()
+        assert "INC-7" in page and "CHG-9" not in page and "My runs" in page
+    for spelling in ("0", "false"):
+        page = client.get(f"/runs/?mine={spelling}").content.decode()
+        assert "INC-7" not in page and "CHG-9" in page
     of_flow = client.get(f"/runs/?tree={session.tree_id}").content.decode()
     assert "Runs of Rotate certificates" in of_flow and "CHG-9" not in of_flow
     assert "CHG-9" in client.get("/runs/?status=abandoned").content.decode()

@@ -9,7 +9,7 @@ from flows.tests.factories import TreeFactory, procedural_structure
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CARDS = "[...document.querySelectorAll('#step-list > li')]"
+CARDS = "[...document.querySelectorAll('#step-list .node')]"
 TAG_EVERY_CARD = f"() => {CARDS}.forEach((item) => {{ item.keptCard = true; }})"
 UNTAGGED_IDS = f"() => {CARDS}.filter((item) => !item.keptCard).map((item) => item.dataset.nodeId)"
 
@@ -54,7 +54,7 @@ def test_a_section_collapses_and_the_outline_jumps_to_a_section(open_session, au
     expect(page.locator('[data-node-id="s6"]')).to_be_hidden()
     page.get_by_role("button", name="Add step", exact=True).click()
     expect(page.locator('[data-node-id="s6"]')).to_be_visible()
-    expect(page.locator("#step-list > li").nth(-2).get_by_label("Title", exact=True)).to_be_focused()
+    expect(page.locator("#step-list .node").nth(-2).get_by_label("Title", exact=True)).to_be_focused()
     assert alice.errors == []
 
 
@@ -63,7 +63,7 @@ def test_editing_a_step_in_a_300_step_flow_keeps_the_other_cards(open_session, a
     alice = open_session("alice")
     page = alice.page
     alice.goto(f"/flows/{tree.pk}/edit/")
-    cards = page.locator("#step-list > li")
+    cards = page.locator("#step-list .node")
     expect(cards).to_have_count(313)
     page.evaluate(TAG_EVERY_CARD)
 

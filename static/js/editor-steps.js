@@ -87,20 +87,27 @@ export function stepsEditor({ root, state, onEdit, onStructureChange, similarOpt
     return el("div", { class: "field" }, el("label", { for: id }, "Library Visibility"), select);
   }
 
-  // The options are built when first opened: most steps never open them. A rebuilt card keeps
-  // the author's open More Options open.
+  // More Options is a disclosure button; its panel is built when first opened: most steps never
+  // open it. (A <details> per step made each add, move or removal restyle in time that grew
+  // with the number of steps.) A rebuilt card keeps the author's open More Options open.
   function moreOptions(node) {
-    const details = el("details", { class: "more-options", open: openOptions.has(node.id) }, el("summary", {}, "More Options"));
-    const fill = () => {
-      if (details.children.length === 1) details.append(visibilityField(node));
-    };
-    if (details.open) fill();
-    details.addEventListener("toggle", () => {
-      if (details.open) fill();
-      if (details.open) openOptions.add(node.id);
+    const toggle = el("button", { type: "button", class: "more-options-toggle", "aria-expanded": "false" }, "More Options");
+    const wrapper = el("div", { class: "more-options" }, toggle);
+    let panel = null;
+    const show = (open) => {
+      if (open && !panel) {
+        panel = el("div", { class: "more-options-panel", id: `${node.id}-more-options` }, visibilityField(node));
+        toggle.setAttribute("aria-controls", panel.id);
+        wrapper.append(panel);
+      }
+      if (panel) panel.hidden = !open;
+      toggle.setAttribute("aria-expanded", String(open));
+      if (open) openOptions.add(node.id);
       else openOptions.delete(node.id);
-    });
-    return details;
+    };
+    toggle.addEventListener("click", () => show(toggle.getAttribute("aria-expanded") !== "true"));
+    if (openOptions.has(node.id)) show(true);
+    return wrapper;
   }
 
   // A step that overrides the flow's library visibility says so on its card, not only in More Options.

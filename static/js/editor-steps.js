@@ -18,7 +18,7 @@ const KINDS = { section_header: "Section", procedure_step: "Step", procedure_end
 // inserts or removes one in time proportional to the scopes beside it. With a scope per card,
 // adding, moving or removing a step in a 1,000-step flow spent ~6 ms there; with one per chunk
 // a card moves freely. A chunk this size is a few screens tall.
-const CHUNK_SIZE = 25;
+const CHUNK_SIZE = 32;
 // Estimated card heights (px) for the space a chunk holds before it was first drawn; once
 // drawn, the browser remembers its real height.
 const ESTIMATED_HEIGHT = { section_header: 130, procedure_step: 330, procedure_end: 130, command: 150 };

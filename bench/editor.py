@@ -23,7 +23,7 @@ PASSWORD = "bench-password"  # noqa: S105 - a throwaway user in a throwaway data
 
 # One edit in the page, timed from the action until the frame after it is painted.
 TIMED_EDIT = """async ([kind, index]) => {
-  const items = () => document.querySelectorAll("#step-list > li");
+  const items = () => document.querySelectorAll("#step-list .node");
   const nextFrame = () => new Promise((done) => requestAnimationFrame(() => setTimeout(done)));
   const item = items()[index];
   const start = performance.now();
@@ -40,7 +40,7 @@ TIMED_EDIT = """async ([kind, index]) => {
 }"""
 
 LOADED = """async (count) => {
-  while (document.querySelectorAll("#step-list > li").length < count) await new Promise((done) => setTimeout(done, 5));
+  while (document.querySelectorAll("#step-list .node").length < count) await new Promise((done) => setTimeout(done, 5));
   await new Promise((done) => requestAnimationFrame(() => setTimeout(done)));
   return { ms: performance.now(), elements: document.querySelectorAll("#step-list *").length };
 }"""

@@ -19,7 +19,7 @@ XSS = "<img src=x onerror=alert(1)>"
 
 def add_node(page, button: str, label: str, title: str) -> None:
     page.get_by_role("button", name=button, exact=True).click()
-    page.locator("#step-list > li").last.get_by_label(label, exact=True).fill(title)
+    page.locator("#step-list .node").last.get_by_label(label, exact=True).fill(title)
 
 
 def test_author_builds_publishes_and_the_library_shows_it(open_session, author, outsider):
@@ -37,7 +37,7 @@ def test_author_builds_publishes_and_the_library_shows_it(open_session, author, 
     add_node(page, "Add step", "Title", "Stop nginx")
     add_node(page, "Add section", "Section title", "Rotation")
     add_node(page, "Add step", "Title", "Install the certificate")
-    stop = page.locator("#step-list > li").nth(2)
+    stop = page.locator("#step-list .node").nth(2)
     stop.get_by_text("More Options").click()
     stop.get_by_label("Library Visibility").select_option(label="Public")
     alice.screenshot("editor-more-options")

@@ -79,13 +79,21 @@ def test_an_overridden_visibility_shows_on_the_card_and_more_options_stays_open(
 
     second.get_by_text("More Options").click()
     second.get_by_role("button", name="Add command").click()  # a redraw
-    options = page.locator('[data-node-id="s2"] .more-options')
-    expect(options).to_have_attribute("open", "")
+    options = page.locator('[data-node-id="s2"]').get_by_role("button", name="More Options")
+    expect(options).to_have_attribute("aria-expanded", "true")
     select = page.locator('[data-node-id="s2"]').get_by_label("Library Visibility")
     select.select_option(label="Team only")
     expect(page.locator('[data-node-id="s2"] .visibility-chip')).to_have_text("Library visibility: Team only")
-    expect(options).to_have_attribute("open", "")
+    expect(options).to_have_attribute("aria-expanded", "true")
+    expect(select).to_be_visible()
     expect(select).to_be_focused()
     alice.screenshot("editor-visibility-chip")
     select.select_option(label="Inherit from flow")
     expect(page.locator('[data-node-id="s2"] .visibility-chip')).to_have_count(0)
+
+    # The same button closes the options, from the keyboard as well.
+    options.focus()
+    page.keyboard.press("Enter")
+    expect(options).to_have_attribute("aria-expanded", "false")
+    expect(select).to_be_hidden()
+    assert alice.errors == []

@@ -32,7 +32,7 @@ def test_the_publish_dialog_shows_the_impact_step_by_step(open_session, used_flo
     page.locator('[data-node-id="s1"]').get_by_label("Title", exact=True).fill("Step 1, safer")
     page.locator('[data-node-id="s3"]').get_by_role("button", name="Remove step Step 3").click()
     page.get_by_role("button", name="Add step").click()
-    page.locator("#step-list > li").nth(-2).get_by_label("Title", exact=True).fill("Brand new step")
+    page.locator("#step-list .node").nth(-2).get_by_label("Title", exact=True).fill("Brand new step")
     page.get_by_role("button", name="Save changes").click()
     page.locator("#working-copy-publish").click()
 

@@ -1,5 +1,6 @@
 """Large flows in the editor: sections collapse and the outline jumps to one; an edit, an
-added step and a move keep every other step's card (its DOM element) as it was."""
+added step and a move keep every other step's card (its DOM element) as it was; steps far
+down a long flow (drawn only when near the screen) behave as those near the top."""
 
 import pytest
 from playwright.sync_api import expect
@@ -9,7 +10,7 @@ from flows.tests.factories import TreeFactory, procedural_structure
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CARDS = "[...document.querySelectorAll('#step-list > li')]"
+CARDS = "[...document.querySelectorAll('#step-list .node')]"
 TAG_EVERY_CARD = f"() => {CARDS}.forEach((item) => {{ item.keptCard = true; }})"
 UNTAGGED_IDS = f"() => {CARDS}.filter((item) => !item.keptCard).map((item) => item.dataset.nodeId)"
 
@@ -54,7 +55,7 @@ def test_a_section_collapses_and_the_outline_jumps_to_a_section(open_session, au
     expect(page.locator('[data-node-id="s6"]')).to_be_hidden()
     page.get_by_role("button", name="Add step", exact=True).click()
     expect(page.locator('[data-node-id="s6"]')).to_be_visible()
-    expect(page.locator("#step-list > li").nth(-2).get_by_label("Title", exact=True)).to_be_focused()
+    expect(page.locator("#step-list .node").nth(-2).get_by_label("Title", exact=True)).to_be_focused()
     assert alice.errors == []
 
 
@@ -63,7 +64,7 @@ def test_editing_a_step_in_a_300_step_flow_keeps_the_other_cards(open_session, a
     alice = open_session("alice")
     page = alice.page
     alice.goto(f"/flows/{tree.pk}/edit/")
-    cards = page.locator("#step-list > li")
+    cards = page.locator("#step-list .node")
     expect(cards).to_have_count(313)
     page.evaluate(TAG_EVERY_CARD)
 
@@ -93,4 +94,49 @@ def test_editing_a_step_in_a_300_step_flow_keeps_the_other_cards(open_session, a
     steps = Tree.objects.get(pk=tree.pk).tree_structure["steps"]
     assert len(steps) == 313 and "s10" not in [node["id"] for node in steps]
     assert next(node for node in steps if node["id"] == "s150")["title"] == "Step 150, edited"
+    assert alice.errors == []
+
+
+def test_steps_far_down_a_long_flow_behave_as_near_the_top(open_session, author):
+    # 300 steps in 12 sections of 25: h1 s1…s25 | h2 s26…s50 | … | h12 s276…s300 | end.
+    tree = TreeFactory(author=author, tree_structure=procedural_structure(300, sections=12))
+    alice = open_session("alice")
+    page = alice.page
+    alice.goto(f"/flows/{tree.pk}/edit/")
+    cards = page.locator("#step-list .node")
+    expect(cards).to_have_count(313)
+    # Assistive technology still meets one list of every section, step and end.
+    expect(page.locator("#step-list")).to_have_attribute("role", "list")
+    expect(page.locator("#step-list > * > [role=listitem]")).to_have_count(313)
+
+    # The outline reaches the last section; its title takes the cursor, on screen.
+    page.get_by_role("navigation", name="Sections").get_by_role("link", name="Section 12").click()
+    title = page.locator("#h12-title")
+    expect(title).to_be_focused()
+    expect(title).to_be_in_viewport()
+
+    # The last step of a section moved down passes the next header and joins that section:
+    # collapsing that section hides it, and the cursor stays on its Move down button.
+    page.locator('[data-node-id="s275"] .move-down').click()
+    expect(cards.nth(285)).to_have_attribute("data-node-id", "h12")
+    expect(cards.nth(286)).to_have_attribute("data-node-id", "s275")
+    expect(page.locator('[data-node-id="s275"] .move-down')).to_be_focused()
+    page.locator('[data-node-id="h12"]').get_by_role("button", name="Collapse section Section 12").click()
+    expect(page.locator('[data-node-id="s275"]')).to_be_hidden()
+    expect(page.locator('[data-node-id="s274"]')).to_be_visible()
+    expect(page.locator('[data-node-id="h12"] .section-count')).to_have_text("26 hidden")
+
+    # Removing a header gives its steps to the section before it.
+    page.locator('[data-node-id="h2"]').get_by_role("button", name="Remove section Section 2").click()
+    expect(cards).to_have_count(312)
+    page.locator('[data-node-id="h1"]').get_by_role("button", name="Collapse section Section 1").click()
+    expect(page.locator('[data-node-id="s26"]')).to_be_hidden()
+    expect(page.locator('[data-node-id="h1"] .section-count')).to_have_text("50 hidden")
+
+    # A step added at the end of the flow is on screen with the cursor in its title.
+    page.locator(".add-bar").get_by_role("button", name="Add step", exact=True).click()
+    expect(cards).to_have_count(313)
+    new_title = cards.nth(-2).get_by_label("Title", exact=True)
+    expect(new_title).to_be_focused()
+    expect(new_title).to_be_in_viewport()
     assert alice.errors == []

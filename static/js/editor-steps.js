@@ -1,7 +1,9 @@
 // The procedural / maintenance step editor: sections, steps with their commands, and the end.
 // Large flows stay responsive: each node's card is built once and kept by node id; an edit
 // rebuilds only the card it changed, and a move or removal moves or drops only those cards.
-// Sections collapse, and the outline jumps to a section.
+// Cards sit in chunks (a chunk starts at each section and holds at most CHUNK_SIZE cards) that
+// the browser skips while they are off screen. Sections collapse, and the outline jumps to a
+// section.
 import { el } from "./api.js";
 import { similarNote } from "./editor-similar.js";
 import { iconButton, newId, nodeErrors, nodeSecrets, takedownBadge, takedownNote, textField } from "./editor-widgets.js";
@@ -11,9 +13,21 @@ import { pickFromLibrary } from "./library-picker.js";
 const VISIBILITY_OPTIONS = [["", "Inherit from flow"], ["team", "Team only"], ["public", "Public"]];
 const KINDS = { section_header: "Section", procedure_step: "Step", procedure_end: "End" };
 
+// The unit the browser skips off screen (`content-visibility: auto` on .step-chunk) is a chunk
+// of cards, not each card: every such element is a style-containment scope, and Chromium
+// inserts or removes one in time proportional to the scopes beside it. With a scope per card,
+// adding, moving or removing a step in a 1,000-step flow spent ~6 ms there; with one per chunk
+// a card moves freely. A chunk this size is a few screens tall.
+const CHUNK_SIZE = 32;
+// Estimated card heights (px) for the space a chunk holds before it was first drawn; once
+// drawn, the browser remembers its real height.
+const ESTIMATED_HEIGHT = { section_header: 130, procedure_step: 330, procedure_end: 130, command: 150 };
+
 // `onEdit()` marks the flow unsaved; `onStructureChange()` also asks the page to render.
 export function stepsEditor({ root, state, onEdit, onStructureChange, similarOptions }) {
   const cards = new Map();  // node id → { node, item, up, down, remove, count }
+  const chunks = new Map();  // chunk key → its element
+  let placed = [];  // [{ element, nodes }] in order, as last rendered
   const stale = new Set();  // node ids whose card must be rebuilt on the next render
   const openOptions = new Set();  // node ids whose More Options the author opened
   const collapsed = new Set();  // section ids the author collapsed
@@ -21,7 +35,7 @@ export function stepsEditor({ root, state, onEdit, onStructureChange, similarOpt
   const kindOf = (node) => KINDS[node.type] || node.type;
 
   const outline = el("nav", { class: "step-outline card", id: "step-outline", "aria-label": "Sections" });
-  const list = el("ol", { class: "node-list", id: "step-list" });
+  const list = el("div", { class: "node-list", id: "step-list", role: "list" });
   const empty = el("p", { class: "empty card" }, "No steps yet. Add a section or a step.");
   const addEnd = el("button", { type: "button", onclick: () => insertAt(steps().length, { id: newId("end"), type: "procedure_end", title: "Done" }) }, "Add end");
   const addBar = el("div", { class: "row-actions add-bar" },
@@ -73,20 +87,27 @@ export function stepsEditor({ root, state, onEdit, onStructureChange, similarOpt
     return el("div", { class: "field" }, el("label", { for: id }, "Library Visibility"), select);
   }
 
-  // The options are built when first opened: most steps never open them. A rebuilt card keeps
-  // the author's open More Options open.
+  // More Options is a disclosure button; its panel is built when first opened: most steps never
+  // open it. (A <details> per step made each add, move or removal restyle in time that grew
+  // with the number of steps.) A rebuilt card keeps the author's open More Options open.
   function moreOptions(node) {
-    const details = el("details", { class: "more-options", open: openOptions.has(node.id) }, el("summary", {}, "More Options"));
-    const fill = () => {
-      if (details.children.length === 1) details.append(visibilityField(node));
-    };
-    if (details.open) fill();
-    details.addEventListener("toggle", () => {
-      if (details.open) fill();
-      if (details.open) openOptions.add(node.id);
+    const toggle = el("button", { type: "button", class: "more-options-toggle", "aria-expanded": "false" }, "More Options");
+    const wrapper = el("div", { class: "more-options" }, toggle);
+    let panel = null;
+    const show = (open) => {
+      if (open && !panel) {
+        panel = el("div", { class: "more-options-panel", id: `${node.id}-more-options` }, visibilityField(node));
+        toggle.setAttribute("aria-controls", panel.id);
+        wrapper.append(panel);
+      }
+      if (panel) panel.hidden = !open;
+      toggle.setAttribute("aria-expanded", String(open));
+      if (open) openOptions.add(node.id);
       else openOptions.delete(node.id);
-    });
-    return details;
+    };
+    toggle.addEventListener("click", () => show(toggle.getAttribute("aria-expanded") !== "true"));
+    if (openOptions.has(node.id)) show(true);
+    return wrapper;
   }
 
   // A step that overrides the flow's library visibility says so on its card, not only in More Options.
@@ -126,7 +147,7 @@ export function stepsEditor({ root, state, onEdit, onStructureChange, similarOpt
       toggle = iconButton("Collapse", () => toggleSection(node), { class: "small section-toggle", "aria-expanded": "true", "aria-controls": "step-list" });
       card.toggle = toggle;
     }
-    card.item = el("li", { class: `node card node-${node.type}`, dataset: { nodeId: node.id, nodeType: node.type } },
+    card.item = el("div", { class: `node card node-${node.type}`, role: "listitem", dataset: { nodeId: node.id, nodeType: node.type } },
       el("div", { class: "node-head" },
         el("span", { class: `badge kind-${node.type}` }, KINDS[node.type] || node.type),
         visibilityChip(node), takedownBadge(state, node), card.count,
@@ -250,6 +271,18 @@ export function stepsEditor({ root, state, onEdit, onStructureChange, similarOpt
       if (hide) hidden += 1;
     });
     closeSection();
+    // Set on the chunk itself: a custom property would be inherited, and changing it would
+    // restyle every card in the chunk.
+    for (const { element, nodes } of placed) {
+      const height = `auto ${nodes.reduce((sum, node) => sum + estimatedHeight(node), 0)}px`;
+      if (element.style.containIntrinsicHeight !== height) element.style.containIntrinsicHeight = height;
+    }
+  }
+
+  function estimatedHeight(node) {
+    if (cards.get(node.id).item.hidden) return 0;
+    const extraCommands = Math.max(0, (node.commands || []).length - 1);
+    return (ESTIMATED_HEIGHT[node.type] || ESTIMATED_HEIGHT.procedure_step) + extraCommands * ESTIMATED_HEIGHT.command;
   }
 
   function setText(element, text) {
@@ -258,12 +291,47 @@ export function stepsEditor({ root, state, onEdit, onStructureChange, similarOpt
 
   // ---- render --------------------------------------------------------------------------
 
+  // The chunks of `nodes` in order: a chunk starts at each section header and after every
+  // CHUNK_SIZE nodes; its key (section id and part) keeps its element from render to render.
+  function chunksOf(nodes) {
+    const result = [];
+    let section = "start";
+    let part = 0;
+    let chunk = null;
+    for (const node of nodes) {
+      if (node.type === "section_header") {
+        section = node.id;
+        part = 0;
+        chunk = null;
+      }
+      if (!chunk || chunk.nodes.length === CHUNK_SIZE) {
+        chunk = { key: `${section}/${part}`, nodes: [] };
+        part += 1;
+        result.push(chunk);
+      }
+      chunk.nodes.push(node);
+    }
+    return result;
+  }
+
+  // Puts `children` first in `parent`, in order, moving only those out of place. What follows
+  // them belongs to a later chunk (which takes it) or is gone (removed by the caller).
+  function placeChildren(parent, children) {
+    let cursor = parent.firstChild;
+    for (const child of children) {
+      if (child === cursor) cursor = cursor.nextSibling;
+      else parent.insertBefore(child, cursor);
+    }
+  }
+
   // Brings the list in line with the structure: cards of removed nodes go, new and stale
-  // nodes get a card, and the cards are put in order with as few DOM moves as possible.
+  // nodes get a card, and the cards are put in their chunks, in order, with as few DOM moves
+  // as possible.
   function render({ all = false } = {}) {
     if (!root.contains(list)) root.replaceChildren(outline, empty, list, addBar);
     if (all) {
       cards.clear();
+      chunks.clear();
       list.replaceChildren();
     }
     const current = steps();
@@ -273,27 +341,27 @@ export function stepsEditor({ root, state, onEdit, onStructureChange, similarOpt
       card.item.remove();
       cards.delete(id);
     }
-    let cursor = list.firstChild;
     for (const node of current) {
-      let card = cards.get(node.id);
-      if (!card || card.node !== node || stale.has(node.id)) {
-        const old = card?.item;
-        card = buildCard(node);
-        cards.set(node.id, card);
-        if (old?.parentNode === list) {
-          old.replaceWith(card.item);
-          if (old === cursor) cursor = card.item;
-        }
-      }
-      if (card.item === cursor) cursor = cursor.nextSibling;
-      else list.insertBefore(card.item, cursor);
-    }
-    while (cursor) {
-      const next = cursor.nextSibling;
-      cursor.remove();
-      cursor = next;
+      const card = cards.get(node.id);
+      if (card && card.node === node && !stale.has(node.id)) continue;
+      const fresh = buildCard(node);
+      card?.item.replaceWith(fresh.item);
+      cards.set(node.id, fresh);
     }
     stale.clear();
+    const wanted = chunksOf(current);
+    placed = wanted.map(({ key, nodes }) => {
+      if (!chunks.has(key)) chunks.set(key, el("div", { class: "step-chunk" }));
+      return { element: chunks.get(key), nodes };
+    });
+    placeChildren(list, placed.map(({ element }) => element));
+    for (const { element, nodes } of placed) placeChildren(element, nodes.map((node) => cards.get(node.id).item));
+    const keys = new Set(wanted.map(({ key }) => key));
+    for (const [key, element] of chunks) {
+      if (keys.has(key)) continue;
+      element.remove();
+      chunks.delete(key);
+    }
     list.hidden = !current.length;
     empty.hidden = Boolean(current.length);
     addEnd.disabled = current.some((node) => node.type === "procedure_end");

@@ -7,7 +7,8 @@ from playwright.sync_api import expect
 
 from e2e.conftest import public_flow
 from flows.models import Tree
-from flows.tests.factories import TreeFactory, procedural_structure
+from flows.samples import procedural_structure
+from flows.tests.factories import TreeFactory
 from steplibrary.models import LibraryStep, SecretAllowance
 from steplibrary.tests.factories import LibraryStepFactory
 from steplibrary.ui_strings import MANAGED_BY_FLOW as MANAGED

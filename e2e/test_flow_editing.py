@@ -5,8 +5,9 @@ import pytest
 from playwright.sync_api import expect
 
 from flows.models import TreeRevision, TreeWorkingCopy
+from flows.samples import procedural_structure
 from flows.services import tree_update
-from flows.tests.factories import TreeFactory, procedural_structure
+from flows.tests.factories import TreeFactory
 from steplibrary.models import LibraryStep
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -8,7 +8,8 @@ from playwright.sync_api import expect
 
 from e2e.conftest import public_flow
 from flows.models import Tree, TreeStatus
-from flows.tests.factories import TreeFactory, procedural_structure
+from flows.samples import procedural_structure
+from flows.tests.factories import TreeFactory
 from runs.services import session_start
 from steplibrary.models import LibraryStep
 

@@ -5,7 +5,8 @@ import pytest
 from playwright.sync_api import expect
 
 from e2e.conftest import ARTIFACTS
-from flows.tests.factories import TreeFactory, procedural_structure
+from flows.samples import procedural_structure
+from flows.tests.factories import TreeFactory
 from steplibrary.ui_strings import MANAGED_BY_FLOW as MANAGED
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -6,7 +6,8 @@ import pytest
 from playwright.sync_api import expect
 
 from flows.models import Tree
-from flows.tests.factories import TreeFactory, procedural_structure
+from flows.samples import procedural_structure
+from flows.tests.factories import TreeFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

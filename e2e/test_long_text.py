@@ -134,7 +134,7 @@ def test_an_ellipsised_chip_shows_its_full_text_on_hover_and_focus(open_session,
 
 @pytest.mark.parametrize("width", [375, 1440])
 def test_a_troubleshooting_tree_with_long_text_stays_in_the_viewport(open_session, author, width):
-    from flows.tests.factories import troubleshooting_structure
+    from flows.samples import troubleshooting_structure
 
     structure = troubleshooting_structure()
     root = structure["root"]

@@ -4,7 +4,8 @@ first revision is "forked", and its edit dialog edits commands and the section t
 import pytest
 from playwright.sync_api import expect
 
-from flows.tests.factories import TreeFactory, procedural_structure
+from flows.samples import procedural_structure
+from flows.tests.factories import TreeFactory
 from steplibrary.models import LibraryStep
 from steplibrary.services import step_fork
 

@@ -8,7 +8,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from flows.tests.factories import TreeFactory, procedural_structure
+from flows.samples import procedural_structure
+from flows.tests.factories import TreeFactory
 from runs.models import Session, SessionEvent
 from runs.tests.factories import text_in_database
 from steplibrary.models import LibraryStep

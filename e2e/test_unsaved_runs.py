@@ -3,7 +3,8 @@
 import pytest
 from playwright.sync_api import expect
 
-from flows.tests.factories import TreeFactory, procedural_structure
+from flows.samples import procedural_structure
+from flows.tests.factories import TreeFactory
 from steplibrary.tests.factories import LibraryStepFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

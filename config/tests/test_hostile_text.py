@@ -8,7 +8,8 @@ from rest_framework.test import APIClient
 
 from config.text import bad_strings_as_errors, find_bad_strings, text_problem
 from flows.models import Tree, TreeStatus
-from flows.tests.factories import TreeFactory, procedural_structure, troubleshooting_structure
+from flows.samples import procedural_structure, troubleshooting_structure
+from flows.tests.factories import TreeFactory
 from flows.tree_structure import TreeStructureError, parse_tree_structure
 from steplibrary.models import LibraryStep, Notice, StepRating
 from steplibrary.tests.factories import LibraryStepFactory

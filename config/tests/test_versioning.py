@@ -8,8 +8,9 @@ from django.db import DatabaseError
 
 from accounts.tests.clients import client_for
 from flows.models import Tree
+from flows.samples import procedural_structure
 from flows.services import tree_publish, tree_set_active, tree_update
-from flows.tests.factories import TreeFactory, procedural_structure
+from flows.tests.factories import TreeFactory
 from steplibrary.models import LibraryStep
 from steplibrary.services import step_fork, step_rate, step_record_use, steps_set_active
 from steplibrary.tests.factories import LibraryStepFactory

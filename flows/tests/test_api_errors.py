@@ -5,7 +5,8 @@ import pytest
 
 from accounts.tests.clients import client_for
 from flows.models import Tree, TreeStatus
-from flows.tests.factories import TreeFactory, procedural_structure
+from flows.samples import procedural_structure
+from flows.tests.factories import TreeFactory
 
 pytestmark = pytest.mark.django_db
 

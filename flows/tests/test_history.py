@@ -5,8 +5,9 @@ from django.utils import timezone
 
 from flows.history import etag_for, parse_if_match, structure_changes
 from flows.models import RevisionKind, Tree, TreeRevision, TreeStatus
+from flows.samples import procedural_structure, troubleshooting_structure
 from flows.services import tree_create, tree_publish, tree_update
-from flows.tests.factories import TreeFactory, procedural_structure, troubleshooting_structure
+from flows.tests.factories import TreeFactory
 
 
 def test_structure_changes_node_by_node():

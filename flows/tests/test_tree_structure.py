@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from flows.tests.factories import procedural_structure, troubleshooting_structure
+from flows.samples import procedural_structure, troubleshooting_structure
 from flows.tree_structure import (
     MAX_DEPTH,
     TreeStructureError,

@@ -6,7 +6,8 @@ from django.core.cache import cache
 
 from accounts.tests.clients import client_for
 from flows.models import Tree, TreeRevision
-from flows.tests.factories import TreeFactory, procedural_structure
+from flows.samples import procedural_structure
+from flows.tests.factories import TreeFactory
 from flows.tree_structure import TreeStructureError, parse_tree_structure
 from flows.variables import check_values, declared_variables, fill, placeholders
 

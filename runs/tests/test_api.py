@@ -6,8 +6,9 @@ import pytest
 
 from accounts.tests.clients import client_for
 from flows.models import TreeStatus
+from flows.samples import procedural_structure
 from flows.services import tree_update
-from flows.tests.factories import TreeFactory, procedural_structure
+from flows.tests.factories import TreeFactory
 from runs.models import AdhocStep, Participant, Session, SessionEvent, SessionStatus
 from runs.tests.factories import post_json, published_flow, start_session
 from steplibrary.models import LibraryStep

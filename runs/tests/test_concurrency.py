@@ -6,8 +6,8 @@ import pytest
 
 from accounts.tests.clients import client_for
 from accounts.tests.factories import UserFactory
+from flows.samples import procedural_structure
 from flows.services import tree_update
-from flows.tests.factories import procedural_structure
 from runs.models import AdhocStep, Session, SessionEvent, SessionStatus
 from runs.services import session_join
 from runs.tests.factories import published_flow, start_session

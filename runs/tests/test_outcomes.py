@@ -6,7 +6,8 @@ import pytest
 
 from accounts.tests.clients import client_for
 from accounts.tests.factories import UserFactory
-from flows.tests.factories import TreeFactory, procedural_structure
+from flows.samples import procedural_structure
+from flows.tests.factories import TreeFactory
 from runs.services import session_add_adhoc, session_finish, session_join, session_record_event
 from runs.tests.factories import published_flow, start_session
 from steplibrary.models import LibraryStep

@@ -7,8 +7,8 @@ import uuid
 import pytest
 
 from accounts.tests.clients import client_for
+from flows.samples import procedural_structure
 from flows.services import tree_update
-from flows.tests.factories import procedural_structure
 from runs.models import Session
 from runs.tests.factories import published_flow, text_in_database
 from steplibrary.models import LibraryStep

@@ -4,7 +4,7 @@ import uuid
 
 import pytest
 
-from flows.tests.factories import procedural_structure
+from flows.samples import procedural_structure
 from runs.services import session_finish, session_join, session_record_event
 from runs.tests.factories import published_flow, start_session
 from steplibrary.tests.factories import LibraryStepFactory

@@ -48,7 +48,7 @@ class StepRatingFactory(factory.django.DjangoModelFactory):
 def distinct_structure(step_count: int, tag: str, **kwargs) -> dict:
     """`procedural_structure` whose step titles carry `tag`: flows made with different tags
     publish different entries, not duplicates the library would show as one result."""
-    from flows.tests.factories import procedural_structure
+    from flows.samples import procedural_structure
 
     structure = procedural_structure(step_count, **kwargs)
     for node in structure["steps"]:

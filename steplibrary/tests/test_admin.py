@@ -6,7 +6,8 @@ import pytest
 from django.urls import reverse
 
 from flows.models import Tree, TreeStatus
-from flows.tests.factories import TreeFactory, procedural_structure, tree_admin_form
+from flows.samples import procedural_structure
+from flows.tests.factories import TreeFactory, tree_admin_form
 from steplibrary.models import LibraryStep
 from steplibrary.tests.factories import LibraryStepFactory
 

@@ -8,7 +8,8 @@ import pytest
 from django.urls import reverse
 
 from flows.models import Tree
-from flows.tests.factories import TreeFactory, procedural_structure, tree_admin_form
+from flows.samples import procedural_structure
+from flows.tests.factories import TreeFactory, tree_admin_form
 from steplibrary.models import LibraryStep
 from steplibrary.services import step_fork
 from steplibrary.tests.factories import LibraryStepFactory, StepRatingFactory

@@ -8,8 +8,8 @@ from rest_framework.test import APIClient
 
 from accounts.tests.clients import client_for
 from flows.models import Tree
-from flows.samples import stop_nginx_step
-from flows.tests.factories import TreeFactory, procedural_structure
+from flows.samples import procedural_structure, stop_nginx_step
+from flows.tests.factories import TreeFactory
 from steplibrary.models import LibraryStep, StepRating
 from steplibrary.tests.factories import LibraryStepFactory, distinct_structure
 

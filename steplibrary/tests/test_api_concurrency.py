@@ -66,7 +66,8 @@ def test_an_accept_racing_an_edit_of_the_fork_loses_neither(account, other_accou
     """The owner accepts the source's change while another tab of theirs renames the fork: in
     either order, the rename and the source's new instructions both survive, and the fork's
     latest revision is exactly what it holds."""
-    from flows.tests.factories import TreeFactory, procedural_structure
+    from flows.samples import procedural_structure
+    from flows.tests.factories import TreeFactory
 
     owner = UserFactory(account=other_account)
     author = UserFactory(account=account)

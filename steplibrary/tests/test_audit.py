@@ -9,7 +9,8 @@ from django.db import DataError, connection, transaction
 from rest_framework.test import APIClient
 
 from flows.models import Tree
-from flows.tests.factories import TreeFactory, procedural_structure
+from flows.samples import procedural_structure
+from flows.tests.factories import TreeFactory
 from steplibrary.models import LibraryStep, StepRevision
 
 

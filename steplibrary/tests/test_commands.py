@@ -6,7 +6,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from flows.models import Tree, TreeStatus
-from flows.tests.factories import TreeFactory, procedural_structure
+from flows.samples import procedural_structure
+from flows.tests.factories import TreeFactory
 from steplibrary.models import LibraryStep
 
 

@@ -5,7 +5,8 @@ from django.db import connection
 from django.db.models import Count
 
 from flows.models import Tree
-from flows.tests.factories import TreeFactory, procedural_structure
+from flows.samples import procedural_structure
+from flows.tests.factories import TreeFactory
 from steplibrary.models import LibraryStep
 from steplibrary.tests.threads import run_in_threads
 

@@ -5,7 +5,8 @@ reader may see are listed)."""
 import pytest
 
 from accounts.tests.clients import client_for
-from flows.tests.factories import TreeFactory, procedural_structure
+from flows.samples import procedural_structure
+from flows.tests.factories import TreeFactory
 from steplibrary.models import LibraryStep
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,8 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.tests.clients import client_for
 from flows.models import Tree, TreeRevision, TreeStatus, TreeWorkingCopy
-from flows.tests.factories import TreeFactory, procedural_structure
+from flows.samples import procedural_structure
+from flows.tests.factories import TreeFactory
 from steplibrary.models import LibraryStep
 from steplibrary.tests.threads import run_in_threads
 

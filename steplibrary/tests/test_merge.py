@@ -7,7 +7,8 @@ import pytest
 
 from accounts.tests.clients import client_for
 from flows.models import Tree
-from flows.tests.factories import TreeFactory, procedural_structure
+from flows.samples import procedural_structure
+from flows.tests.factories import TreeFactory
 from steplibrary.merge import merge_fields, merged_version
 from steplibrary.models import LibraryStep, StepRevision
 from steplibrary.tests.factories import LibraryStepFactory

@@ -10,7 +10,8 @@ import pytest
 from accounts.tests.clients import client_for
 from accounts.tests.factories import UserFactory
 from flows.links import LINK_MESSAGE
-from flows.tests.factories import TreeFactory, procedural_structure
+from flows.samples import procedural_structure
+from flows.tests.factories import TreeFactory
 from steplibrary.models import LibraryStep, Notice, Visibility, visibility_allows
 from steplibrary.services import step_fork, step_update
 from steplibrary.tests.factories import LibraryStepFactory

@@ -6,7 +6,8 @@ from rest_framework.test import APIClient
 
 from accounts.tests.clients import client_for
 from config.throttling import WriteRateThrottle
-from flows.tests.factories import TreeFactory, procedural_structure
+from flows.samples import procedural_structure
+from flows.tests.factories import TreeFactory
 from steplibrary import sync
 
 

@@ -4,8 +4,9 @@ import pytest
 
 from accounts.tests.clients import client_for
 from flows.models import Tree
+from flows.samples import procedural_structure
 from flows.services import tree_set_active
-from flows.tests.factories import TreeFactory, procedural_structure
+from flows.tests.factories import TreeFactory
 from steplibrary.models import LibraryStep, Notice, StepRevision
 
 

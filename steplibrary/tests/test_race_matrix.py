@@ -17,8 +17,9 @@ from django.test.client import FakePayload
 from rest_framework.test import APIClient
 
 from flows.models import Tree, TreeStatus
+from flows.samples import procedural_structure
 from flows.services import tree_update
-from flows.tests.factories import TreeFactory, procedural_structure
+from flows.tests.factories import TreeFactory
 from steplibrary.models import LibraryStep, StepRevision, version_hash, version_of
 from steplibrary.tests.threads import run_in_threads
 

@@ -4,7 +4,8 @@ team-only text (or a private one) later made public keeps its old versions to it
 import pytest
 
 from accounts.tests.clients import client_for
-from flows.tests.factories import TreeFactory, procedural_structure
+from flows.samples import procedural_structure
+from flows.tests.factories import TreeFactory
 from steplibrary.models import LibraryStep, StepRevision
 from steplibrary.services import step_create, step_update
 

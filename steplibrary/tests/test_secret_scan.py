@@ -6,7 +6,7 @@ import sys
 import pytest
 from detect_secrets.plugins.keyword import DENYLIST
 
-from flows.tests.factories import procedural_structure, troubleshooting_structure
+from flows.samples import procedural_structure, troubleshooting_structure
 from steplibrary.secret_checks import tree_fields
 from steplibrary.secret_scan import (
     _KEYWORD_ANCHORS,

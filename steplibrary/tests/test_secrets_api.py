@@ -11,7 +11,8 @@ from django.db import connection
 
 from accounts.tests.clients import client_for
 from flows.models import Tree, TreeStatus
-from flows.tests.factories import TreeFactory, procedural_structure, tree_admin_form
+from flows.samples import procedural_structure
+from flows.tests.factories import TreeFactory, tree_admin_form
 from steplibrary.models import LibraryStep, SecretAllowance
 from steplibrary.tests.factories import LibraryStepFactory
 from steplibrary.tests.test_secret_scan import FAKE_AWS_KEY, FAKE_PRIVATE_KEY

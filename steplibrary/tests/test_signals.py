@@ -8,8 +8,9 @@ from django.core.management import call_command
 from django.db import DatabaseError
 
 from flows.models import Tree, TreeStatus
+from flows.samples import procedural_structure
 from flows.services import tree_publish, tree_set_active
-from flows.tests.factories import TreeFactory, procedural_structure
+from flows.tests.factories import TreeFactory
 from flows.tree_structure import TreeStructureError
 from steplibrary.models import LibraryStep, StepRating
 from steplibrary.tests.factories import LibraryStepFactory

@@ -6,7 +6,8 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from accounts.tests.clients import client_for
-from flows.tests.factories import TreeFactory, procedural_structure
+from flows.samples import procedural_structure
+from flows.tests.factories import TreeFactory
 from steplibrary.api.serializers import LibraryStepSerializer
 from steplibrary.selectors import steps_for_display
 from steplibrary.tests.factories import distinct_structure

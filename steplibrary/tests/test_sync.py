@@ -3,7 +3,8 @@
 import pytest
 
 from flows.models import Tree
-from flows.tests.factories import TreeFactory, procedural_structure, troubleshooting_structure
+from flows.samples import procedural_structure, troubleshooting_structure
+from flows.tests.factories import TreeFactory
 from steplibrary.models import LibraryStep
 from steplibrary.sync import extract_library_entries, resolve_visibility, steps_plan_sync_from_tree
 

@@ -15,8 +15,9 @@ from django.test.utils import CaptureQueriesContext
 
 from flows import tree_structure
 from flows.models import Tree
+from flows.samples import procedural_structure
 from flows.services import tree_publish, tree_update
-from flows.tests.factories import TreeFactory, procedural_structure
+from flows.tests.factories import TreeFactory
 from steplibrary.models import LibraryStep, StepRevision
 from steplibrary.sync import steps_sync_from_tree
 

@@ -5,8 +5,9 @@ from django.core.management import call_command
 from django.db import IntegrityError, transaction
 
 from accounts.tests.clients import client_for
+from flows.samples import procedural_structure
 from flows.services import tree_set_active
-from flows.tests.factories import TreeFactory, procedural_structure
+from flows.tests.factories import TreeFactory
 from steplibrary.models import LibraryStep, Notice
 from steplibrary.services import steps_lift_takedown, steps_set_active, steps_take_down
 from steplibrary.tests.factories import LibraryStepFactory

@@ -10,8 +10,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from flows.models import Tree, TreeStepLink
+from flows.samples import procedural_structure
 from flows.services import tree_archive, tree_delete, tree_publish, tree_update
-from flows.tests.factories import TreeFactory, procedural_structure
+from flows.tests.factories import TreeFactory
 from steplibrary.models import LibraryStep, Notice
 from steplibrary.sync import steps_preview_sync
 from steplibrary.usage import trees_using_steps

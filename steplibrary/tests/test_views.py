@@ -3,7 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from flows.tests.factories import TreeFactory, procedural_structure
+from flows.samples import procedural_structure
+from flows.tests.factories import TreeFactory
 from steplibrary.tests.factories import LibraryStepFactory, distinct_structure
 from steplibrary.ui_strings import MANAGED_BY_FLOW
 

@@ -38,6 +38,7 @@ class Slot:
     index: int  # position in the parameters
     name: str  # the variable
     form: str  # how the adapter received it: "raw", "hex", "text", "datetime"
+    wrapper: type | None  # a subclass the backend wrapped it in (psycopg's Int4 for an integer column)
 
 
 @dataclass
@@ -116,7 +117,8 @@ def rows(
         return queryset.count() if count_only else list(queryset)
     params = list(statement.params)
     for slot in statement.slots:
-        params[slot.index] = _adapt(values[slot.name], slot.form, connection)
+        value = _adapt(values[slot.name], slot.form, connection)
+        params[slot.index] = slot.wrapper(value) if slot.wrapper else value
     with connection.cursor() as cursor:
         cursor.execute(statement.sql, params)
         fetched = cursor.fetchall()
@@ -139,10 +141,10 @@ def _compile(build, values: dict, connection, count_only: bool) -> Statement:
     slots = []
     for name, marker in markers.items():
         found = [
-            Slot(index, name, form)
+            Slot(index, name, form, None if type(param) is type(adapted) else type(param))
             for form, adapted in _forms(marker, connection)
             for index, param in enumerate(params)
-            if type(param) is type(adapted) and param == adapted
+            if isinstance(param, type(adapted)) and not isinstance(param, bool) and param == adapted
         ]
         if not found or (isinstance(marker, str) and marker in sql):
             raise NotKept(name)

@@ -102,3 +102,21 @@ def test_markers_differ_from_each_other_and_keep_their_type():
     assert [type(marker) for marker in markers[::2]] == [type(value) for value in values]
     with pytest.raises(TypeError):
         statements.marker_for(True, "flag")
+
+
+@pytest.mark.django_db
+def test_a_cursor_page_runs_its_kept_statement(author, teammate, library, monkeypatch):
+    first = client_for(author).get("/api/steps/", {"cursor": "", "page_size": 2}).json()
+    client_for(author).get(first["next"])  # keeps the statement of a page after a cursor
+    compiled = []
+    original = SQLCompiler.as_sql
+
+    def counting(self, *args, **kwargs):
+        compiled.append(self.query)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(SQLCompiler, "as_sql", counting)
+    mine = client_for(teammate).get("/api/steps/", {"cursor": "", "page_size": 2}).json()
+    following = client_for(teammate).get(mine["next"])
+    assert following.status_code == 200 and following.json()["results"]
+    assert compiled == []

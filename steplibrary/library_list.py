@@ -69,9 +69,9 @@ class LibraryList:
         cleaned = filterset.form.cleaned_data
         self.searched = bool((cleaned.get("search") or "").strip())
         self.values: dict = {"user": user.pk}
-        if user.account_id is not None:
+        if user.account_id is not None and not user.is_superuser:  # a superuser sees every team's
             self.values["account"] = user.account_id
-        shape: list = [user.is_superuser, user.account_id is not None, self.searched]
+        shape: list = [user.is_superuser, "account" in self.values, self.searched]
         for name in sorted(filterset.filters):
             value = cleaned.get(name)
             if name in VARIABLE_FILTERS:

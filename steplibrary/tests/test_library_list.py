@@ -5,6 +5,7 @@ import pytest
 from django.db.models.sql.compiler import SQLCompiler
 from rest_framework.test import APIClient
 
+from accounts.tests.factories import UserFactory
 from config import statements
 from flows.tests.factories import TreeFactory
 from steplibrary.tests.factories import LibraryStepFactory, StepRatingFactory
@@ -44,8 +45,11 @@ def client_for(user) -> APIClient:
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("params", SHAPES)
-def test_each_user_gets_what_the_query_built_for_them_gives(author, teammate, outsider, library, params):
-    for user in (author, teammate, outsider):
+def test_each_user_gets_what_the_query_built_for_them_gives(
+    author, teammate, outsider, loner, library, params
+):
+    superuser = UserFactory(username="root", is_superuser=True, account=author.account)
+    for user in (author, teammate, outsider, loner, superuser):
         for source in (None, str(library.pk)):
             query = {**params, **({"source_tree": source} if source else {})}
             expected = _built_ids(user, query)

@@ -164,6 +164,7 @@ def start_search_server():
     url = _with_database(os.environ["DATABASE_URL"], connection.settings_dict["NAME"])
     env = server_env(url, os.environ.get("CACHE_URL", "locmem://"), port, workers=1)
     env["DATABASE_CONN_MAX_AGE"] = "60"
+    env["GUNICORN_TIMEOUT"] = "600"  # the slowest cases at 1,000,000 entries outlast the default
     return start_server(env, port), port
 
 

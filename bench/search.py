@@ -362,7 +362,8 @@ def measure(user: User, rounds: int, server_port: int | None = None, token: str 
     client.get("/api/steps/")  # warm up caches and connections
     prepared = [prepare(client, name, params) for name, params in cases().items()]
     analyze()
-    server = http.client.HTTPConnection("127.0.0.1", server_port, timeout=30) if server_port else None
+    # Generous: a typo search at 1,000,000 entries can take many seconds.
+    server = http.client.HTTPConnection("127.0.0.1", server_port, timeout=600) if server_port else None
     if server:
         _time_http(server, token, Case("warm-up", prepared[0].path))  # connect, warm the worker
     for round_number in range(rounds):

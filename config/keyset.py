@@ -87,7 +87,16 @@ def row_values(row, keys: list[Key]) -> list:
 def after(queryset: QuerySet, keys: list[Key], values: list, *, backwards: bool) -> QuerySet:
     """Rows strictly after `values` in the order of `keys` (before them when `backwards`),
     the query ordered in the direction of travel."""
-    parameters = [_parameter(queryset, key, value) for key, value in zip(keys, values, strict=True)]
+    return after_parameters(queryset, keys, parameters(queryset, keys, values), backwards=backwards)
+
+
+def parameters(queryset: QuerySet, keys: list[Key], values: list) -> list:
+    """A cursor's values checked against the types of `queryset`'s keys, as `after` compares them."""
+    return [_parameter(queryset, key, value) for key, value in zip(keys, values, strict=True)]
+
+
+def after_parameters(queryset: QuerySet, keys: list[Key], parameters: list, *, backwards: bool) -> QuerySet:
+    """`after`, with values already checked by `parameters`."""
     condition = Q()
     equal = Q()
     for key, parameter in zip(keys, parameters, strict=True):

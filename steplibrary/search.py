@@ -148,7 +148,13 @@ def search_ranked(queryset: QuerySet, value: str) -> QuerySet:
         words = Value(parsed.words)
         # Any of the words, for a query whose words do not all occur together ("flsuh dns").
         any_word = SearchQuery(" or ".join(parsed.words.split()), search_type="websearch", config=CONFIG)
-        plenty = Exists(queryset.filter(matches).order_by()[CLOSE_MATCH_BELOW - 1 : CLOSE_MATCH_BELOW])
+        # "Found enough" reads the full-text index. The match is stated twice on purpose: for
+        # a word it has no statistics on (a typo, a rare word) PostgreSQL guesses 0.5% of the
+        # rows, expects three within the first pages and scans the whole table when there are
+        # none; stated twice, the guess falls below three rows and the index is used (a common
+        # word, which it has statistics on, is still found within the first pages).
+        found = queryset.filter(matches).filter(Matches(SearchVectorColumn(), query))
+        plenty = Exists(found.order_by()[CLOSE_MATCH_BELOW - 1 : CLOSE_MATCH_BELOW])
         # `~plenty` first: it is one value for the whole query, so when the full-text search
         # found enough, the database skips the trigram comparison on every other row.
         close = ~Q(plenty) & (

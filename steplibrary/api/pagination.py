@@ -17,17 +17,20 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from config import keyset
-from config.pagination import COUNT_CAP, CappedCountPaginator, StandardPagination
+from config.pagination import COUNT_CAP, StandardPagination
+from steplibrary.library_list import LibraryList
 from steplibrary.search import close_matches_for
 
 INVALID_CURSOR = "Invalid cursor: use the next or previous link of this list."
 
 
 class LibraryPagination(StandardPagination):
+    """Pages a `LibraryList` (the view hands it over in place of a queryset)."""
+
     cursor_query_param = "cursor"
     count_query_param = "count"
 
-    def paginate_queryset(self, queryset, request, view=None):
+    def paginate_queryset(self, queryset: LibraryList, request, view=None):
         self.request = request
         params = request.query_params
         if self.cursor_query_param in params and self.page_query_param in params:
@@ -38,21 +41,21 @@ class LibraryPagination(StandardPagination):
         self.wants_count = wants_count == "true"
         self.check_query(request)
         self.size = self.get_page_size(request)
-        self.queryset = queryset
+        self.library = queryset
         if self.cursor_query_param in params:
-            return self._cursor_page(queryset, params[self.cursor_query_param])
-        return self._numbered_page(queryset, params.get(self.page_query_param))
+            return self._cursor_page(params[self.cursor_query_param])
+        return self._numbered_page(params.get(self.page_query_param))
 
-    def _numbered_page(self, queryset, page):
+    def _numbered_page(self, page):
         self.cursor_mode = False
         if page in self.last_page_strings:
-            number = max(1, -(-self._capped_count(queryset)[0] // self.size))
+            number = max(1, -(-self.library.capped_count()[0] // self.size))
         else:
             number = int(page or 1)
         offset = (number - 1) * self.size
         if offset >= COUNT_CAP and number > 1:
             raise NotFound("Invalid page.")
-        rows = list(queryset[offset : offset + self.size + 1])
+        rows = self.library.page(after=None, backwards=False, offset=offset, limit=self.size + 1)
         if not rows and number > 1:
             raise NotFound("Invalid page.")
         self.number = number
@@ -61,17 +64,16 @@ class LibraryPagination(StandardPagination):
         if len(rows) <= self.size:
             self.count, self.count_capped = offset + len(rows), False
         else:
-            self.count, self.count_capped = self._capped_count(queryset)
+            self.count, self.count_capped = self.library.capped_count()
         return self.rows
 
-    def _cursor_page(self, queryset, cursor):
+    def _cursor_page(self, cursor):
         self.cursor_mode = True
         try:
-            self.keys = keyset.ordering_keys(queryset)
+            self.keys = self.library.ordering_keys()
             values, backwards = keyset.decode(cursor, keys=self.keys) if cursor else (None, False)
-            if values is not None:
-                queryset = keyset.after(queryset, self.keys, values, backwards=backwards)
-            rows = list(queryset[: self.size + 1])
+            after = self.library.checked_cursor(self.keys, values) if values is not None else None
+            rows = self.library.page(after=after, backwards=backwards, offset=0, limit=self.size + 1)
         except keyset.CursorError:
             raise ValidationError({"cursor": [INVALID_CURSOR]}) from None
         more = len(rows) > self.size
@@ -88,24 +90,23 @@ class LibraryPagination(StandardPagination):
             else None
         )
         if self.wants_count:
-            self.count, self.count_capped = self._capped_count(self.queryset)
+            self.count, self.count_capped = self.library.capped_count()
         elif values is None and not more:
             self.count, self.count_capped = len(rows), False
         else:
             self.count, self.count_capped = None, False
         return rows
 
-    def _capped_count(self, queryset) -> tuple[int, bool]:
-        paginator = CappedCountPaginator(queryset, self.size)
-        return paginator.count, paginator.count_capped
+    def _cursor_link(self, url: str, values: list | None, *, backwards: bool) -> str | None:
+        if values is None:
+            return None
+        token = keyset.encode(values, backwards=backwards, keys=self.keys)
+        return replace_query_param(url, self.cursor_query_param, token)
 
     def get_next_link(self):
         url = self.request.build_absolute_uri()
         if self.cursor_mode:
-            if self.next_values is None:
-                return None
-            token = keyset.encode(self.next_values, backwards=False, keys=self.keys)
-            return replace_query_param(url, self.cursor_query_param, token)
+            return self._cursor_link(url, self.next_values, backwards=False)
         if not self.has_next:
             return None
         return replace_query_param(url, self.page_query_param, self.number + 1)
@@ -113,10 +114,7 @@ class LibraryPagination(StandardPagination):
     def get_previous_link(self):
         url = self.request.build_absolute_uri()
         if self.cursor_mode:
-            if self.previous_values is None:
-                return None
-            token = keyset.encode(self.previous_values, backwards=True, keys=self.keys)
-            return replace_query_param(url, self.cursor_query_param, token)
+            return self._cursor_link(url, self.previous_values, backwards=True)
         if self.number == 1:
             return None
         if self.number == 2:

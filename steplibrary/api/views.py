@@ -18,6 +18,7 @@ from config.concurrency import (
     ConditionalWriteMixin,
     check_if_match,
 )
+from config.filters import StrictFilterBackend
 from config.renderers import OrjsonRenderer
 from config.schema import error_responses
 from config.throttling import WriteRateThrottle
@@ -47,6 +48,7 @@ from steplibrary.api.serializers import (
     UpstreamSerializer,
 )
 from steplibrary.filtersets import LibraryStepFilterSet
+from steplibrary.library_list import LibraryList
 from steplibrary.merge import MergeConflict, SourceRetired
 from steplibrary.models import LibraryStep, Notice, StepRevision
 from steplibrary.notices import notices_for, notices_mark_read, notices_unread_ids
@@ -150,11 +152,16 @@ class LibraryStepViewSet(ConditionalWriteMixin, viewsets.ModelViewSet):
         return steps_for_display(user=self.request.user)
 
     def filter_queryset(self, queryset):
-        # Filters, search and the grouping of duplicates shape lists; one entry is found by its
-        # id alone (a copy that the list shows inside its group keeps its own address).
-        if self.action != "list":
-            return queryset
-        return super().filter_queryset(queryset)
+        # Filters, search and the grouping of duplicates shape lists (see `list`); one entry is
+        # found by its id alone (a copy that the list shows inside its group keeps its own address).
+        return queryset
+
+    def list(self, request, *args, **kwargs):
+        # The list applies the FilterSet through a LibraryList, which runs the query kept for
+        # the request's shape instead of building it anew (steplibrary.library_list).
+        filterset = StrictFilterBackend().valid_filterset(request, LibraryStep.objects.none(), self)
+        rows = self.paginate_queryset(LibraryList(user=request.user, filterset=filterset))
+        return self.get_paginated_response(self.get_serializer(rows, many=True).data)
 
     def _fresh(self, step: LibraryStep, status_code: int = status.HTTP_200_OK) -> Response:
         # Re-read through the display query: annotations and database-side counters included.

@@ -129,6 +129,19 @@ def rows(
     return [dict(zip(names, row, strict=True)) for row in statement.compiler.results_iter(results=[fetched])]
 
 
+def _inlined(marker, sql: str, params: list, connection) -> bool:
+    """Whether `marker` reached the query other than as a whole parameter: written into the
+    SQL text, or inside another parameter (a LIKE pattern, a JSON text). Such a copy would
+    keep the first call's value for every later call, so the shape is not kept."""
+    texts = {str(adapted) for _, adapted in _forms(marker, connection)}
+    if any(text in sql for text in texts):
+        return True
+    return any(
+        isinstance(param, str) and param not in texts and any(text in param for text in texts)
+        for param in params
+    )
+
+
 def _compile(build, values: dict, connection, count_only: bool) -> Statement:
     markers = {name: marker_for(value, name) for name, value in values.items()}
     queryset = build(markers)
@@ -146,7 +159,7 @@ def _compile(build, values: dict, connection, count_only: bool) -> Statement:
             for index, param in enumerate(params)
             if isinstance(param, type(adapted)) and not isinstance(param, bool) and param == adapted
         ]
-        if not found or (isinstance(marker, str) and marker in sql):
+        if not found or _inlined(marker, sql, params, connection):
             raise NotKept(name)
         slots.extend(found)
     names = list(query.selected) if query.selected else [*query.extra_select, *query.values_select]

@@ -2,9 +2,10 @@
 for the request, for every user and every value, and no building once the shape is known."""
 
 import pytest
+from django.db.models import Q
 from django.db.models.sql.compiler import SQLCompiler
-from rest_framework.test import APIClient
 
+from accounts.tests.clients import client_for
 from accounts.tests.factories import UserFactory
 from config import statements
 from flows.tests.factories import TreeFactory
@@ -35,12 +36,6 @@ def library(author, teammate, outsider):
         StepRatingFactory(step=step, user=teammate, score=1 + index % 5)
     LibraryStepFactory(created_by=author, public=True, source_tree=tree, title="From the flow")
     return tree
-
-
-def client_for(user) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
 
 
 @pytest.mark.django_db
@@ -124,3 +119,18 @@ def test_a_cursor_page_runs_its_kept_statement(author, teammate, library, monkey
     following = client_for(teammate).get(mine["next"])
     assert following.status_code == 200 and following.json()["results"]
     assert compiled == []
+
+
+@pytest.mark.django_db
+def test_a_value_copied_inside_another_parameter_is_never_kept(library):
+    """A value used whole and also inside a LIKE pattern: a kept statement would hold the
+    first call's pattern for every later call, so the shape is built for each call."""
+    from steplibrary.models import LibraryStep
+
+    def build(values):
+        rule = Q(title=values["word"]) | Q(title__startswith=values["word"])
+        return LibraryStep.objects.filter(rule).values("title")
+
+    for word, expected in [("Restart nginx", 12), ("Restart nginx 1", 3), ("From", 1)]:
+        rows = statements.rows(("startswith-test",), build, {"word": word})
+        assert len(rows) == expected

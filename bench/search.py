@@ -354,13 +354,21 @@ def _time_limit(case: Case) -> None:
     case.limit.append(time.perf_counter() - started)
 
 
-def measure(user: User, rounds: int, server_port: int | None = None, token: str | None = None) -> list[dict]:
-    """Every case, interleaved over `rounds` rounds; one figure per case."""
+def measure(
+    user: User,
+    rounds: int,
+    server_port: int | None = None,
+    token: str | None = None,
+    only: tuple[str, ...] = (),
+) -> list[dict]:
+    """Every case (or those whose names start with one of `only`), interleaved over `rounds`
+    rounds; one figure per case."""
     analyze()
     client = Client()
     client.force_login(user)
     client.get("/api/steps/")  # warm up caches and connections
-    prepared = [prepare(client, name, params) for name, params in cases().items()]
+    chosen = {name: params for name, params in cases().items() if not only or name.startswith(only)}
+    prepared = [prepare(client, name, params) for name, params in chosen.items()]
     analyze()
     # Generous: a typo search at 1,000,000 entries can take many seconds.
     server = http.client.HTTPConnection("127.0.0.1", server_port, timeout=600) if server_port else None

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from accounts.models import Account
 from config.fastjson import fingerprint
+from config.jsonfield import FastJSONField
 from config.versioning import versioned_save
 from flows.library import LIBRARY_FIELDS, LIFECYCLE_FIELDS, SyncResult
 from flows.tree_structure import library_links, linked_library_step_ids
@@ -80,7 +81,7 @@ class Tree(models.Model):
     name = models.CharField(max_length=255)
     description = models.TextField(blank=True, default="")
     tree_type = models.CharField(max_length=20, choices=TreeType.choices)
-    tree_structure = models.JSONField(default=dict, blank=True)
+    tree_structure = FastJSONField(default=dict, blank=True)
     status = models.CharField(max_length=20, choices=TreeStatus.choices, default=TreeStatus.DRAFT)
     is_public = models.BooleanField(default=False)
     is_active = models.BooleanField(default=True)
@@ -269,7 +270,7 @@ class TreeWorkingCopy(models.Model):
 
     tree = models.OneToOneField(Tree, primary_key=True, on_delete=models.CASCADE, related_name="working_copy")
     name = models.CharField(max_length=255)
-    tree_structure = models.JSONField(default=dict)
+    tree_structure = FastJSONField(default=dict)
     saved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -289,9 +290,9 @@ class TreeRevision(models.Model):
     number = models.PositiveIntegerField()
     kind = models.CharField(max_length=20, choices=RevisionKind.choices)
     name = models.CharField(max_length=255)
-    tree_structure = models.JSONField(default=dict)
+    tree_structure = FastJSONField(default=dict)
     # flows.history.structure_changes() of the previous revision's structure and this one.
-    changes = models.JSONField(default=dict)
+    changes = FastJSONField(default=dict)
     restored_from = models.PositiveIntegerField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

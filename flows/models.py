@@ -1,6 +1,7 @@
 """Flows: procedural and maintenance checklists and troubleshooting decision trees."""
 
 import uuid
+from contextvars import ContextVar
 from typing import Any
 
 from django.conf import settings
@@ -72,6 +73,11 @@ class TreeQuerySet(models.QuerySet):
         if user.is_superuser:
             return self
         return self.filter(Q(author=user) | Q(account__isnull=False, account_id=user.account_id))
+
+
+# True while `Tree.refresh_from_db` loads the copy of the row it takes values from: that copy
+# is thrown away, so its saved state (a large structure's fingerprint) is not worked out.
+_refreshing: ContextVar[bool] = ContextVar("tree_refreshing", default=False)
 
 
 class Tree(models.Model):
@@ -191,11 +197,16 @@ class Tree(models.Model):
     @classmethod
     def from_db(cls, db, field_names, values):
         instance = super().from_db(db, field_names, values)
-        instance._remember_saved_state()
+        if not _refreshing.get():
+            instance._remember_saved_state()
         return instance
 
     def refresh_from_db(self, *args, **kwargs) -> None:
-        super().refresh_from_db(*args, **kwargs)
+        token = _refreshing.set(True)
+        try:
+            super().refresh_from_db(*args, **kwargs)
+        finally:
+            _refreshing.reset(token)
         self._remember_saved_state()
 
     def _current_state(self) -> dict[str, Any]:

@@ -88,6 +88,8 @@ def structure_changes(
     declarations, only when they changed), "added": [node summary], "removed": [...],
     "changed": [{id, type, title, "fields": {field: {"from", "to"}}}], "order_changed": bool}
     """
+    if old_structure is None:  # a first revision: every node is added, nothing else to compare
+        return _first_changes(new_structure)
     old, new = node_map(old_structure), node_map(new_structure)
     changes: dict[str, Any] = {}
     if old_name is not None and new_name is not None and old_name != new_name:
@@ -114,6 +116,25 @@ def structure_changes(
     kept_old = [key for key in old if key in new]
     kept_new = [key for key in new if key in old]
     changes["order_changed"] = kept_old != kept_new
+    return changes
+
+
+def _first_changes(structure: Any) -> dict[str, Any]:
+    """`structure_changes(None, structure)`, without copying every node's fields to compare
+    them with nothing: a first publish of a large flow records its revision sooner."""
+    steps = structure.get("steps") if isinstance(structure, dict) else None
+    if isinstance(steps, list):
+        added, seen = [], set()
+        for node in steps:
+            if isinstance(node, dict) and isinstance(node.get("id"), str) and node["id"] not in seen:
+                seen.add(node["id"])
+                added.append(_node_summary(node))
+    else:
+        added = [_node_summary({"id": key, **fields}) for key, fields in node_map(structure).items()]
+    changes: dict[str, Any] = {"added": added, "removed": [], "changed": []}
+    if variables := _variables_of(structure):
+        changes["variables"] = {"from": [], "to": variables}
+    changes["order_changed"] = False
     return changes
 
 

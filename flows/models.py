@@ -1,6 +1,7 @@
 """Flows: procedural and maintenance checklists and troubleshooting decision trees."""
 
 import uuid
+from contextvars import ContextVar
 from typing import Any
 
 from django.conf import settings
@@ -10,6 +11,7 @@ from django.utils import timezone
 
 from accounts.models import Account
 from config.fastjson import fingerprint
+from config.jsonfield import FastJSONField
 from config.versioning import versioned_save
 from flows.library import LIBRARY_FIELDS, LIFECYCLE_FIELDS, SyncResult
 from flows.tree_structure import library_links, linked_library_step_ids
@@ -73,6 +75,11 @@ class TreeQuerySet(models.QuerySet):
         return self.filter(Q(author=user) | Q(account__isnull=False, account_id=user.account_id))
 
 
+# True while `Tree.refresh_from_db` loads the copy of the row it takes values from: that copy
+# is thrown away, so its saved state (a large structure's fingerprint) is not worked out.
+_refreshing: ContextVar[bool] = ContextVar("tree_refreshing", default=False)
+
+
 class Tree(models.Model):
     """A flow: its steps live in `tree_structure` (see flows.tree_structure for the format)."""
 
@@ -80,7 +87,7 @@ class Tree(models.Model):
     name = models.CharField(max_length=255)
     description = models.TextField(blank=True, default="")
     tree_type = models.CharField(max_length=20, choices=TreeType.choices)
-    tree_structure = models.JSONField(default=dict, blank=True)
+    tree_structure = FastJSONField(default=dict, blank=True)
     status = models.CharField(max_length=20, choices=TreeStatus.choices, default=TreeStatus.DRAFT)
     is_public = models.BooleanField(default=False)
     is_active = models.BooleanField(default=True)
@@ -190,11 +197,16 @@ class Tree(models.Model):
     @classmethod
     def from_db(cls, db, field_names, values):
         instance = super().from_db(db, field_names, values)
-        instance._remember_saved_state()
+        if not _refreshing.get():
+            instance._remember_saved_state()
         return instance
 
     def refresh_from_db(self, *args, **kwargs) -> None:
-        super().refresh_from_db(*args, **kwargs)
+        token = _refreshing.set(True)
+        try:
+            super().refresh_from_db(*args, **kwargs)
+        finally:
+            _refreshing.reset(token)
         self._remember_saved_state()
 
     def _current_state(self) -> dict[str, Any]:
@@ -269,7 +281,7 @@ class TreeWorkingCopy(models.Model):
 
     tree = models.OneToOneField(Tree, primary_key=True, on_delete=models.CASCADE, related_name="working_copy")
     name = models.CharField(max_length=255)
-    tree_structure = models.JSONField(default=dict)
+    tree_structure = FastJSONField(default=dict)
     saved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -289,9 +301,9 @@ class TreeRevision(models.Model):
     number = models.PositiveIntegerField()
     kind = models.CharField(max_length=20, choices=RevisionKind.choices)
     name = models.CharField(max_length=255)
-    tree_structure = models.JSONField(default=dict)
+    tree_structure = FastJSONField(default=dict)
     # flows.history.structure_changes() of the previous revision's structure and this one.
-    changes = models.JSONField(default=dict)
+    changes = FastJSONField(default=dict)
     restored_from = models.PositiveIntegerField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -73,6 +73,23 @@ def test_structure_changes_ignore_what_is_not_a_node():
 
 
 @pytest.mark.parametrize(
+    "structure",
+    [
+        procedural_structure(12, sections=3),
+        {**procedural_structure(3), "variables": [{"name": "host"}]},
+        {"steps": [{"id": "a", "title": "A"}, {"id": "a", "title": "again"}, {"id": "b", "type": "x"}]},
+        troubleshooting_structure(),
+        {"root": {"id": "r", "children": [{"id": "r", "title": "dup"}, {"id": "c", "title": "C"}]}},
+        {},
+        None,
+        "junk",
+    ],
+)
+def test_a_first_revision_lists_every_node_as_added_as_against_an_empty_flow(structure):
+    assert structure_changes(None, structure) == structure_changes({}, structure)
+
+
+@pytest.mark.parametrize(
     ("header", "expected"),
     [
         (None, None),

@@ -1,12 +1,15 @@
 """Deleting and archiving flows: through the API (as the editor and the flows list do), the
 pages' buttons, and support staff in admin."""
 
+from unittest import mock
+
 import pytest
 from django.urls import reverse
 
 from accounts.tests.clients import client_for
+from config.fastjson import fingerprint
 from flows.models import Tree, TreeStatus
-from flows.tests.factories import TreeFactory
+from flows.tests.factories import TreeFactory, procedural_structure
 from runs.services import session_start
 from steplibrary.models import LibraryStep
 from steplibrary.services import step_fork
@@ -134,3 +137,20 @@ class TestAdmin:
         response = client.post(reverse("admin:flows_tree_delete", args=[live.pk]), {"post": "yes"})
         assert response.status_code == 403
         assert Tree.objects.filter(pk=live.pk).exists()
+
+
+def test_a_refreshed_flow_knows_its_saved_state_after_one_fingerprint(author):
+    tree = TreeFactory(author=author, tree_structure=procedural_structure(5))
+    Tree.objects.filter(pk=tree.pk).update(name="Renamed elsewhere")
+    with mock.patch("flows.models.fingerprint", wraps=fingerprint) as spy:
+        tree.refresh_from_db()
+    assert spy.call_count == 1  # the structure, not again for the copy the refresh reads
+    assert tree.name == "Renamed elsewhere"
+    assert not tree.has_changed("name")
+    assert not tree.has_changed("tree_structure")
+    tree.tree_structure["steps"][1]["title"] = "Edited in place"
+    assert tree.has_changed("tree_structure")
+    loaded = Tree.objects.get(pk=tree.pk)
+    assert not loaded.has_changed("tree_structure")
+    loaded.tree_structure["steps"][1]["title"] = "Edited in place"
+    assert loaded.has_changed("tree_structure")

@@ -1,6 +1,7 @@
 """Validation and walking of `tree_structure`, both formats."""
 
 import copy
+import dataclasses
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -9,10 +10,29 @@ from hypothesis import strategies as st
 from flows.samples import procedural_structure, troubleshooting_structure
 from flows.tree_structure import (
     MAX_DEPTH,
+    FlowNode,
     TreeStructureError,
     iter_tree_nodes,
     parse_tree_structure,
 )
+
+
+@pytest.mark.parametrize(
+    ("tree_type", "structure"),
+    [
+        ("procedural", procedural_structure(6, sections=2)),
+        ("troubleshooting", troubleshooting_structure()),
+    ],
+)
+def test_parsed_nodes_are_the_frozen_nodes_their_fields_make(tree_type, structure):
+    nodes = parse_tree_structure(structure, tree_type, require_titles=True)
+    for node in nodes:
+        made = FlowNode(**{f.name: getattr(node, f.name) for f in dataclasses.fields(FlowNode)})
+        assert node == made
+        assert hash(node) == hash(made)
+        assert vars(node) == vars(made)
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            node.title = "changed"
 
 
 def step(node_id="s1", **fields):

@@ -5,6 +5,7 @@ import hashlib
 import importlib
 import json
 import re
+import uuid
 from types import SimpleNamespace
 from unittest import mock
 
@@ -92,6 +93,15 @@ class TestQueryCounts:
         result = tree.library_sync
         assert result.updated == len(steps[::10]) - len(removed & {n["id"] for n in steps[::10]})
         assert result.deactivated == len(removed)
+
+
+@pytest.mark.django_db
+def test_new_entries_get_distinct_random_ids(published_flow):
+    ids = list(synced(published_flow(40)).values_list("id", flat=True))
+    ids += synced(published_flow(40)).values_list("id", flat=True)
+    assert len(set(ids)) == len(ids) == 80
+    assert {step_id.version for step_id in ids} == {4}
+    assert {step_id.variant for step_id in ids} == {uuid.RFC_4122}
 
 
 @pytest.mark.django_db

@@ -16,6 +16,17 @@ TAG_EVERY_CARD = f"() => {CARDS}.forEach((item) => {{ item.keptCard = true; }})"
 UNTAGGED_IDS = f"() => {CARDS}.filter((item) => !item.keptCard).map((item) => item.dataset.nodeId)"
 
 
+def open_long_flow(open_session, author):
+    """A 300-step flow in 12 sections of 25 (h1 s1…s25 | h2 s26…s50 | … | end) open in the
+    editor, every card drawn: the flow, the session and the step list's cards."""
+    tree = TreeFactory(author=author, tree_structure=procedural_structure(300, sections=12))
+    alice = open_session("alice")
+    alice.goto(f"/flows/{tree.pk}/edit/")
+    cards = alice.page.locator("#step-list .node")
+    expect(cards).to_have_count(313)
+    return tree, alice, cards
+
+
 def test_a_section_collapses_and_the_outline_jumps_to_a_section(open_session, author):
     # h1 s1 s2 | h2 s3 s4 | h3 s5 s6 | end
     tree = TreeFactory(author=author, tree_structure=procedural_structure(6, sections=3))
@@ -61,12 +72,8 @@ def test_a_section_collapses_and_the_outline_jumps_to_a_section(open_session, au
 
 
 def test_editing_a_step_in_a_300_step_flow_keeps_the_other_cards(open_session, author):
-    tree = TreeFactory(author=author, tree_structure=procedural_structure(300, sections=12))
-    alice = open_session("alice")
+    tree, alice, cards = open_long_flow(open_session, author)
     page = alice.page
-    alice.goto(f"/flows/{tree.pk}/edit/")
-    cards = page.locator("#step-list .node")
-    expect(cards).to_have_count(313)
     page.evaluate(TAG_EVERY_CARD)
 
     page.locator("#s150-title").fill("Step 150, edited")
@@ -100,12 +107,8 @@ def test_editing_a_step_in_a_300_step_flow_keeps_the_other_cards(open_session, a
 
 def test_steps_far_down_a_long_flow_behave_as_near_the_top(open_session, author):
     # 300 steps in 12 sections of 25: h1 s1…s25 | h2 s26…s50 | … | h12 s276…s300 | end.
-    tree = TreeFactory(author=author, tree_structure=procedural_structure(300, sections=12))
-    alice = open_session("alice")
+    _, alice, cards = open_long_flow(open_session, author)
     page = alice.page
-    alice.goto(f"/flows/{tree.pk}/edit/")
-    cards = page.locator("#step-list .node")
-    expect(cards).to_have_count(313)
     # Assistive technology still meets one list of every section, step and end.
     expect(page.locator("#step-list")).to_have_attribute("role", "list")
     expect(page.locator("#step-list > * > [role=listitem]")).to_have_count(313)

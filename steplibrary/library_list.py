@@ -18,7 +18,7 @@ from django.db.models.base import ModelState
 
 from config import keyset, pagination, statements
 from steplibrary.filtersets import LibraryStepFilterSet
-from steplibrary.models import LibraryStep
+from steplibrary.models import OUTCOME_FIELDS, LibraryStep
 from steplibrary.selectors import steps_for_display
 
 # What a list row shows, by attribute name (created_by_id, not created_by), besides the
@@ -32,13 +32,7 @@ LIST_FIELDS = (
     "created_by_id",
     "account_id",
     "usage_count",
-    "run_count",
-    "success_count",
-    "failure_count",
-    "last_used_at",
-    "works_best",
-    "solution_reached_count",
-    "solution_resolved_count",
+    *OUTCOME_FIELDS,
     "rating_count",
     "rating_avg",
     "is_active",

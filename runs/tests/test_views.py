@@ -4,6 +4,7 @@ import uuid
 
 import pytest
 
+from config.tests.selects import assert_filter_select
 from flows.samples import procedural_structure
 from runs.services import session_finish, session_join, session_record_event
 from runs.tests.factories import published_flow, start_session
@@ -116,9 +117,6 @@ def test_the_runs_selects_come_from_the_filterset_and_keep_the_choice(
     client.force_login(author)
     value, text = chosen
     html = client.get("/runs/", {param: value}).content.decode()
-    assert f'<label for="{html_id}">{label}</label>' in html
-    assert f'<select name="{param}" id="{html_id}">' in html
-    assert f'<option value="">{empty}</option>' in html
-    assert f'<option value="{value}" selected>{text}</option>' in html
+    assert_filter_select(html, param, html_id, label, empty, chosen)
     unfiltered = client.get("/runs/").content.decode()
     assert f'<option value="{value}">{text}</option>' in unfiltered

@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from config.tests.selects import assert_filter_select
 from flows.samples import procedural_structure
 from flows.tests.factories import TreeFactory
 from steplibrary.tests.factories import LibraryStepFactory, distinct_structure
@@ -110,20 +111,23 @@ class TestUpdatesPage:
         assert client.get("/updates/").status_code == 302
 
 
+# name, id, label, empty choice, a choice to keep selected
+LIBRARY_SELECTS = [
+    ("step_type", "lib-type", "Type", "Any type", ("solution", "Solution")),
+    ("is_flow_synced", "lib-source", "Source", "Flows and manual", ("false", "Manual")),
+    ("visibility", "lib-visibility", "Visibility", "Any visibility", ("team", "Team")),
+]
+
+
 @pytest.mark.django_db
 class TestLibraryFilterForm:
     def test_the_filter_selects_come_from_the_filterset_and_keep_the_choice(self, client, author):
         client.force_login(author)
-        response = client.get("/library/?step_type=solution&is_flow_synced=false&visibility=team")
-        html = response.content.decode()
-        assert '<select name="step_type" id="lib-type">' in html
-        assert '<option value="">Any type</option>' in html
-        assert '<option value="solution" selected>Solution</option>' in html
-        assert '<select name="is_flow_synced" id="lib-source">' in html
-        assert '<option value="">Flows and manual</option>' in html
-        assert '<option value="false" selected>Manual</option>' in html
-        assert '<option value="team" selected>Team</option>' in html
-        assert '<label for="lib-visibility">Visibility</label>' in html
+        html = client.get(
+            "/library/", {name: chosen[0] for name, *_, chosen in LIBRARY_SELECTS}
+        ).content.decode()
+        for select in LIBRARY_SELECTS:
+            assert_filter_select(html, *select)
 
     def test_the_sort_select_offers_the_page_menu_and_keeps_the_choice(self, client, author):
         client.force_login(author)

@@ -52,12 +52,22 @@ def _save_changes(tree: Tree, fields: dict[str, Any]) -> TreeSaved:
     return _saved(tree)
 
 
+def _publish_changes(tree: Tree, changes: dict[str, Any]) -> TreeSaved:
+    """Saves `changes` (status published among them) on the locked `tree`; raises
+    TreeStructureError (nothing written) if the structure they publish is not fit to publish.
+    A live flow's structure passed these checks when it went live or last changed (its sync
+    refuses what is not fit to publish): publishing it again unchanged checks nothing."""
+    unchanged = tree.is_live and all(getattr(tree, name) == value for name, value in changes.items())
+    if not unchanged:
+        structure = changes.get("tree_structure", tree.tree_structure)
+        parse_tree_structure(structure, tree.tree_type, require_titles=True)
+    return _save_changes(tree, changes)
+
+
 @transaction.atomic
 def tree_publish(*, tree: Tree) -> TreeSaved:
     """Publishes `tree`; raises TreeStructureError (and changes nothing) if it is not fit to publish."""
-    _lock(tree)
-    parse_tree_structure(tree.tree_structure, tree.tree_type, require_titles=True)
-    return _save_changes(tree, {"status": TreeStatus.PUBLISHED})
+    return _publish_changes(_lock(tree), {"status": TreeStatus.PUBLISHED})
 
 
 @transaction.atomic
@@ -75,10 +85,7 @@ def tree_archive(*, tree: Tree) -> TreeSaved:
 def tree_unarchive(*, tree: Tree) -> TreeSaved:
     """An archived flow becomes a draft again; its steps come back only when it is published."""
     locked = _lock(tree)
-    locked.library_sync = None
-    if locked.status != TreeStatus.ARCHIVED:
-        return _saved(locked)
-    return _save_changes(locked, {"status": TreeStatus.DRAFT})
+    return _save_changes(locked, {"status": TreeStatus.DRAFT} if locked.status == TreeStatus.ARCHIVED else {})
 
 
 @transaction.atomic
@@ -117,7 +124,6 @@ def tree_update(*, tree: Tree, user=None, conflict_overwrite: bool = False, **fi
 
 
 @transaction.atomic
-@transaction.atomic
 def tree_delete(*, tree: Tree) -> None:
     """Deletes `tree`; its synced entries are retired first (steplibrary's pre_delete receiver)."""
     _lock(tree).delete()
@@ -126,9 +132,9 @@ def tree_delete(*, tree: Tree) -> None:
 # ---- flow history and the working copy of a published flow ---------------------------
 
 
-def _latest_revision(tree: Tree) -> TreeRevision | None:
-    revisions = TreeRevision.objects.filter(tree=tree).order_by("-number")
-    return revisions.only("number", "name", "tree_structure").first()
+def _latest_revision(tree: Tree, fields: tuple[str, ...] = ("number", "name", "tree_structure")):
+    """The flow's latest revision (None before the first), with only `fields` read."""
+    return TreeRevision.objects.filter(tree=tree).order_by("-number").only(*fields).first()
 
 
 def tree_revision_record(
@@ -171,10 +177,7 @@ def _lock_tree(
     history version) is checked against `expected_version` (None: no check; "*": any).
     `with_content=False`: the caller needs only its number, not the structure it holds."""
     locked = Tree.objects.select_for_update().get(pk=tree.pk)
-    if with_content:
-        latest = _latest_revision(locked)
-    else:
-        latest = TreeRevision.objects.filter(tree=locked).order_by("-number").only("number").first()
+    latest = _latest_revision(locked) if with_content else _latest_revision(locked, ("number",))
     current = latest.number if latest else 0
     if expected_version not in (None, "*") and expected_version != current:
         raise VersionConflict(current)
@@ -237,15 +240,8 @@ def tree_working_copy_publish(*, tree: Tree, user, expected_version: int | str |
     changes: dict[str, Any] = {"status": TreeStatus.PUBLISHED}
     if copy is not None:
         changes.update(name=copy.name, tree_structure=copy.tree_structure)
-    # A live flow's structure passed these checks when it went live or last changed (its sync
-    # refuses what is not fit to publish): publishing it again unchanged validates nothing.
-    unchanged = tree.is_live and all(getattr(tree, name) == value for name, value in changes.items())
-    if not unchanged:
-        parse_tree_structure(
-            changes.get("tree_structure", tree.tree_structure), tree.tree_type, require_titles=True
-        )
     tree.changed_by = user
-    saved = _save_changes(tree, changes)
+    saved = _publish_changes(tree, changes)
     if copy is not None:
         copy.delete()
     return saved

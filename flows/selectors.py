@@ -14,6 +14,11 @@ def flow_name_if_visible(*, user, field: str) -> Case:
     return Case(When(Exists(openable), then=F(f"{field}__name")), default=None, output_field=CharField())
 
 
+def tree_if_visible(*, user, pk) -> Tree | None:
+    """The flow `pk` if `user` may open it (a session to run, a list of runs narrowed to it)."""
+    return Tree.objects.visible_to(user).filter(pk=pk).first()
+
+
 def trees_for_list(*, user) -> QuerySet[Tree]:
     """Flows the user may see, newest change first, without their structures."""
     return (

@@ -2,9 +2,7 @@
 
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
-from flows.models import Tree
 from runs.models import AdhocStep, Participant, Session, SessionEvent
-from steplibrary.models import LibraryStep
 
 
 def sessions_for_list(*, user) -> QuerySet[Session]:
@@ -44,19 +42,3 @@ def sessions_for_detail(*, user) -> QuerySet[Session]:
             ),
         )
     )
-
-
-def tree_to_run(*, user, pk) -> Tree | None:
-    """The flow a session is asked to run, if `user` may see it (the service checks the rest)."""
-    return Tree.objects.visible_to(user).filter(pk=pk).first()
-
-
-def entry_to_insert(*, user, pk) -> LibraryStep | None:
-    """The library entry asked for as an ad-hoc step, if `user` may see it."""
-    return LibraryStep.objects.visible_to(user).filter(pk=pk).first()
-
-
-def tree_named_for_list(*, user, pk) -> Tree | None:
-    """The flow a list of runs is narrowed to, for its heading (id and name), if `user` may
-    see it."""
-    return Tree.objects.visible_to(user).only("id", "name").filter(pk=pk).first()

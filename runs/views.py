@@ -6,9 +6,10 @@ from django.http import Http404
 from django.shortcuts import render
 
 from config.pagination import CappedCountPaginator, query_without_page
+from flows.selectors import tree_if_visible
 from runs.api.serializers import SessionSerializer
 from runs.filtersets import SessionFilterSet
-from runs.selectors import sessions_for_detail, sessions_for_list, tree_named_for_list
+from runs.selectors import sessions_for_detail, sessions_for_list
 
 
 @login_required
@@ -30,7 +31,7 @@ def run_list(request):
     page = CappedCountPaginator(sessions, 25).get_page(request.GET.get("page"))
     chosen = filterset.form.cleaned_data if filterset.is_valid() else {}
     tree_id = chosen.get("tree")
-    tree = tree_named_for_list(user=request.user, pk=tree_id) if tree_id else None
+    tree = tree_if_visible(user=request.user, pk=tree_id) if tree_id else None
     # The title and the nav read "mine" as the filter read it, never the raw parameter.
     mine = chosen.get("mine") is True
     return render(

@@ -61,6 +61,11 @@ def steps_for_display(*, user):
 MAX_DUPLICATES_LISTED = 100
 
 
+def step_if_visible(*, user, pk) -> LibraryStep | None:
+    """The active entry `pk` if `user` may see it (an ad-hoc step asked for in a run)."""
+    return LibraryStep.objects.visible_to(user).filter(pk=pk).first()
+
+
 def duplicates_for_display(*, step: LibraryStep, user) -> list[LibraryStep]:
     """The other entries in `step`'s group of duplicates (same `content_key`) that `user` may
     see, most used first, with the source flow's name as `steps_for_display` gives it."""

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 
 from config.schema import ErrorSerializer
 from config.throttling import WriteRateThrottle
+from flows.selectors import tree_if_visible
 from runs.api.serializers import (
     AdhocCreateSerializer,
     AdhocStepSerializer,
@@ -28,13 +29,7 @@ from runs.api.serializers import (
 )
 from runs.filtersets import SessionFilterSet
 from runs.models import Session
-from runs.selectors import (
-    entry_to_insert,
-    sessions_for_detail,
-    sessions_for_list,
-    sessions_to_write,
-    tree_to_run,
-)
+from runs.selectors import sessions_for_detail, sessions_for_list, sessions_to_write
 from runs.services import (
     NotAParticipant,
     SessionClosed,
@@ -44,6 +39,7 @@ from runs.services import (
     session_record_event,
     session_start,
 )
+from steplibrary.selectors import step_if_visible
 
 
 class Conflict(APIException):
@@ -113,7 +109,7 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         body = SessionCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        tree = tree_to_run(user=request.user, pk=data["tree"])
+        tree = tree_if_visible(user=request.user, pk=data["tree"])
         if tree is None:
             raise ValidationError({"tree": ["No such flow."]})
         session = session_start(
@@ -164,7 +160,7 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         session = self._target()
         body = AdhocCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        step = entry_to_insert(user=request.user, pk=body.validated_data["step"])
+        step = step_if_visible(user=request.user, pk=body.validated_data["step"])
         if step is None:
             raise ValidationError({"step": ["No such library entry."]})
         adhoc = _write(

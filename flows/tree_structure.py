@@ -187,7 +187,7 @@ def _read_text(node: dict, key: str, path: str, errors: _Collector, *, max_lengt
     if not isinstance(value, str):
         errors.add(f"{path}.{key}", "must be a string")
         return None
-    if "\x00" in value:
+    if _has_nul(value):
         errors.add(f"{path}.{key}", "must not contain NUL characters")
         return None
     if len(value) > max_length:

@@ -8,7 +8,6 @@ from runs.models import AdhocStep, Participant, Session, SessionEvent
 
 class ReadOnlyInline(ViewOnlyAdminMixin, admin.TabularInline):
     extra = 0
-    can_delete = False
     show_change_link = False
 
 

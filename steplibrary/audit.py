@@ -147,11 +147,11 @@ def _audit_revision(revision: dict, fix: bool) -> list[Finding]:
     return findings
 
 
-def _audit_update(update: dict, fix: bool) -> list[Finding]:
-    fields = {"step_title": update["step_title"]}
-    findings = _text_findings("update", update["id"], fields)
+def _audit_notice(notice: dict, fix: bool) -> list[Finding]:
+    fields = {"step_title": notice["step_title"]}
+    findings = _text_findings("notice", notice["id"], fields)
     if findings and fix:
-        findings = _save_repair(Notice, update["id"], _repaired(fields), findings)
+        findings = _save_repair(Notice, notice["id"], _repaired(fields), findings)
     return findings
 
 
@@ -167,6 +167,6 @@ def data_audit(*, fix: bool = False) -> list[Finding]:
         revision_fields = ("id", "step_id", "number", "title", "content")
         for revision in StepRevision.objects.order_by("pk").values(*revision_fields).iterator(chunk_size=500):
             findings += _audit_revision(revision, fix)
-        for update in Notice.objects.order_by("pk").values("id", "step_title").iterator(chunk_size=500):
-            findings += _audit_update(update, fix)
+        for notice in Notice.objects.order_by("pk").values("id", "step_title").iterator(chunk_size=500):
+            findings += _audit_notice(notice, fix)
     return findings

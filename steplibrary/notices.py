@@ -140,7 +140,7 @@ def notices_notify_takedown(*, steps: QuerySet[LibraryStep], reason: str) -> int
 
 
 def notices_for(user) -> QuerySet[Notice]:
-    """The user's updates about entries they may still see, each with the source flow's and
+    """The user's notices about entries they may still see, each with the source flow's and
     their own flow's names only when they may open those flows now."""
     return (
         Notice.objects.filter(user=user, source_step__in=LibraryStep.objects.readable_by(user))
@@ -153,7 +153,7 @@ def notices_for(user) -> QuerySet[Notice]:
 
 
 def notices_unread_ids(user) -> list:
-    """The ids of the user's unread updates, among those `notices_for` shows them."""
+    """The ids of the user's unread notices, among those `notices_for` shows them."""
     return list(notices_for(user).filter(read_at__isnull=True).values_list("pk", flat=True))
 
 

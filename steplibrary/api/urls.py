@@ -10,6 +10,7 @@ from steplibrary.api.views import (
 
 router = DefaultRouter()
 router.register("steps", LibraryStepViewSet, basename="step")
+# The URL and route names keep the word clients know (`/api/updates/`); the model is Notice.
 router.register("updates", NoticeViewSet, basename="update")
 
 urlpatterns = [

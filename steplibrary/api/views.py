@@ -448,7 +448,7 @@ class TreeTakedownsView(VisibleTreeView):
 
 
 class NoticeViewSet(viewsets.ReadOnlyModelViewSet):
-    """The signed-in user's updates: sources of their forks, or of steps in their flows, moved on."""
+    """The signed-in user's notices: sources of their forks, or of steps in their flows, moved on."""
 
     serializer_class = NoticeSerializer
     permission_classes = [IsAuthenticated]

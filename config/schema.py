@@ -6,6 +6,7 @@ keeps every operation honest, including endpoints added later.
 """
 
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
 
@@ -23,9 +24,12 @@ class ErrorSerializer(serializers.Serializer):
 
 
 def error_responses(*statuses: int) -> dict:
-    """`{status: ErrorSerializer}` for an operation's `extend_schema(responses=…)`: errors
-    whose body is `{"detail": …}`, described by the status's general wording."""
-    return dict.fromkeys(statuses, ErrorSerializer)
+    """`{status: …}` for an operation's `extend_schema(responses=…)`: errors whose body is
+    `{"detail": …}`, described by the status's general wording."""
+    return {
+        status: OpenApiResponse(ErrorSerializer, description=_DESCRIPTIONS[str(status)])
+        for status in statuses
+    }
 
 
 _VALIDATION_ERROR = {

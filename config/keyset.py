@@ -84,19 +84,15 @@ def row_values(row, keys: list[Key]) -> list:
     return [getattr(row, key.name) for key in keys]
 
 
-def after(queryset: QuerySet, keys: list[Key], values: list, *, backwards: bool) -> QuerySet:
-    """Rows strictly after `values` in the order of `keys` (before them when `backwards`),
-    the query ordered in the direction of travel."""
-    return after_parameters(queryset, keys, parameters(queryset, keys, values), backwards=backwards)
-
-
 def parameters(queryset: QuerySet, keys: list[Key], values: list) -> list:
-    """A cursor's values checked against the types of `queryset`'s keys, as `after` compares them."""
+    """A cursor's values checked against the types of `queryset`'s keys, as `after_parameters`
+    compares them."""
     return [_parameter(queryset, key, value) for key, value in zip(keys, values, strict=True)]
 
 
 def after_parameters(queryset: QuerySet, keys: list[Key], parameters: list, *, backwards: bool) -> QuerySet:
-    """`after`, with values already checked by `parameters`."""
+    """Rows strictly after the checked cursor values `parameters` (see `parameters`) in the
+    order of `keys` (before them when `backwards`), the query ordered in the direction of travel."""
     condition = Q()
     equal = Q()
     for key, parameter in zip(keys, parameters, strict=True):

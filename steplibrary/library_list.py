@@ -2,8 +2,8 @@
 filtered, grouped and ordered as `steps_for_display` and the FilterSet define them.
 
 The query is the same whichever way it is run. Without a search, its SQL depends only on the
-request's *shape* (which filters are set, the ordering, the page size, whether the user has
-a team or is a superuser), so it is built and compiled once per shape and then run with each
+request's *shape* (which filters are set, the ordering, the page size and offset, whether the
+user has a team or is a superuser), so it is built and compiled once per shape and then run with each
 request's values (`config.statements`): building and compiling its correlated subqueries
 (visibility, rating, revisions, fork source, grouping of duplicates) cost more than the
 database took to answer. A search is built per request: its SQL follows the words typed.
@@ -11,6 +11,7 @@ Rows are read as values (only the columns the list shows) and handed to the seri
 entries without Model.__init__'s per-field work.
 """
 
+from collections import OrderedDict
 from types import SimpleNamespace
 
 from django.contrib.auth import get_user_model
@@ -50,8 +51,9 @@ LIST_FIELDS = (
 # Filters whose value goes into the query as a parameter; every other filter's value (a
 # choice, a boolean, the ordering) picks the shape.
 VARIABLE_FILTERS = ("source_tree", "group_label")
-MAX_SHAPES = 256
-_bases: dict = {}  # shape -> the unfiltered-by-value query built from markers (keys, types)
+# shape -> the query built from markers, read only for its ordering keys and their types, so
+# one copy serves every thread; least recently used out, as config.statements keeps its own.
+_bases: OrderedDict = OrderedDict()
 
 
 class LibraryList:
@@ -151,10 +153,11 @@ class LibraryList:
         base = _bases.get(self.shape)
         if base is None:
             markers = {name: statements.marker_for(value, name) for name, value in self.values.items()}
-            base = self.queryset(markers)
-            if len(_bases) >= MAX_SHAPES:
-                _bases.clear()
-            _bases[self.shape] = base
+            base = _bases[self.shape] = self.queryset(markers)
+            while len(_bases) > statements.MAX_SHAPES:
+                _bases.popitem(last=False)
+        else:
+            _bases.move_to_end(self.shape)
         return base
 
 

@@ -18,7 +18,6 @@ from config.concurrency import (
     ConditionalWriteMixin,
     check_if_match,
 )
-from config.filters import StrictFilterBackend
 from config.renderers import OrjsonRenderer
 from config.schema import error_responses
 from config.throttling import WriteRateThrottle
@@ -159,7 +158,8 @@ class LibraryStepViewSet(ConditionalWriteMixin, viewsets.ModelViewSet):
     def list(self, request, *args, **kwargs):
         # The list applies the FilterSet through a LibraryList, which runs the query kept for
         # the request's shape instead of building it anew (steplibrary.library_list).
-        filterset = StrictFilterBackend().valid_filterset(request, LibraryStep.objects.none(), self)
+        (backend,) = self.filter_backends  # the project's one backend (settings: StrictFilterBackend)
+        filterset = backend().valid_filterset(request, LibraryStep.objects.none(), self)
         rows = self.paginate_queryset(LibraryList(user=request.user, filterset=filterset))
         return self.get_paginated_response(self.get_serializer(rows, many=True).data)
 

@@ -4,8 +4,8 @@ path, and nothing is stored: on PostgreSQL they were a 500, on SQLite a row nobo
 import json
 
 import pytest
-from rest_framework.test import APIClient
 
+from accounts.tests.clients import client_for
 from config.text import bad_strings_as_errors, find_bad_strings, text_problem
 from flows.models import Tree, TreeStatus
 from flows.samples import procedural_structure, troubleshooting_structure
@@ -22,9 +22,7 @@ HOSTILE = [SURROGATE, "\udfff", "ok\udbffend", NUL]
 def send(user, method: str, url: str, body) -> tuple[int, dict]:
     """Sends `body` as the raw JSON an attacker would write: json.dumps escapes the surrogate
     as "\\ud800", which every JSON parser accepts."""
-    client = APIClient()
-    client.force_authenticate(user)
-    response = getattr(client, method)(url, data=json.dumps(body), content_type="application/json")
+    response = getattr(client_for(user), method)(url, data=json.dumps(body), content_type="application/json")
     assert response.status_code < 500, response.content
     return response.status_code, response.json() if response.content else {}
 

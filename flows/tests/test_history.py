@@ -90,6 +90,20 @@ def test_a_first_revision_lists_every_node_as_added_as_against_an_empty_flow(str
 
 
 @pytest.mark.parametrize(
+    ("structure", "first_ids", "nodes"),
+    [
+        (procedural_structure(12, sections=3), ["h1", "s1", "s2", "s3", "s4", "h2"], 16),  # with the end
+        (troubleshooting_structure(), ["q1", "a1"], 6),
+    ],
+)
+def test_a_first_revision_names_each_node_added_in_order(structure, first_ids, nodes):
+    changes = structure_changes(None, structure)
+    assert [node["id"] for node in changes["added"]][: len(first_ids)] == first_ids
+    assert len(changes["added"]) == nodes
+    assert changes["removed"] == [] and changes["changed"] == []
+
+
+@pytest.mark.parametrize(
     ("header", "expected"),
     [
         (None, None),

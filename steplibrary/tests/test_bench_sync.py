@@ -13,10 +13,8 @@ def test_the_sync_benchmark_runs_interleaved_rounds(author):
 
     first = rounds.phase_figures(author, 20, "first", 3, with_naive=True)
     assert first["rounds"] == 3 and first["ours_queries"] == 15
-    assert (
-        first["ours_over_limit"]["min"] <= first["ours_over_limit"]["wall"] <= first["ours_over_limit"]["max"]
-    )
-    assert first["naive_over_ours"]["wall"] > 0
+    # The naive peer writes row by row: an entry and a revision each, at least two statements.
+    assert first["naive_queries"] >= 2 * 20
     unchanged = rounds.unchanged_figures(author, 20, 2)
     assert unchanged["resync_queries"] == 4  # the lock and the plan's read, in a savepoint
     assert unchanged["unchanged_queries"] <= 6  # locked, read, validated: nothing saved

@@ -6,8 +6,8 @@ import json
 import random
 
 import pytest
-from rest_framework.test import APIClient
 
+from accounts.tests.clients import client_for
 from steplibrary.models import LibraryStep
 from steplibrary.tests.factories import LibraryStepFactory
 
@@ -15,10 +15,9 @@ ORDERINGS = ["", "usage_count", "-usage_count", "rating_avg", "-rating_avg", "ti
 ORDERINGS += ["updated_at", "-updated_at", "works_best", "-works_best"]
 
 
-def client_for(user) -> APIClient:
-    client = APIClient()
-    client.force_login(user)  # a session, as the library page's requests have
-    return client
+def page_client(user):
+    """The API as the library page calls it: signed in by a session."""
+    return client_for(user, session=True)
 
 
 def walk(client, params: dict, *, direction: str = "next", start: str | None = None) -> list[dict]:
@@ -63,7 +62,7 @@ def library(author, teammate, outsider):
 
 def expected_ids(author, params: dict) -> list[str]:
     """The whole list in one page-numbered request (at most 100 rows)."""
-    body = client_for(author).get("/api/steps/", {**params, "page_size": 100}).json()
+    body = page_client(author).get("/api/steps/", {**params, "page_size": 100}).json()
     assert body["next"] is None
     return [row["id"] for row in body["results"]]
 
@@ -76,7 +75,7 @@ class TestCursorPages:
         params = {"ordering": ordering, "collapse": collapse}
         expected = expected_ids(author, params)
         assert len(expected) > 9  # several pages below
-        client = client_for(author)
+        client = page_client(author)
         forward = walk(client, {**params, "cursor": "", "page_size": 4})
         assert ids_of(forward) == expected
         assert forward[0]["previous"] is None and forward[-1]["next"] is None
@@ -90,11 +89,11 @@ class TestCursorPages:
         params = {"search": "restart service"}
         expected = expected_ids(author, params)
         assert expected
-        pages = walk(client_for(author), {**params, "cursor": "", "page_size": 2})
+        pages = walk(page_client(author), {**params, "cursor": "", "page_size": 2})
         assert ids_of(pages) == expected
 
     def test_rows_written_meanwhile_do_not_shift_a_page(self, author, library):
-        client = client_for(author)
+        client = page_client(author)
         first = client.get("/api/steps/", {"cursor": "", "page_size": 5}).json()
         LibraryStepFactory(created_by=author, public=True, usage_count=999)  # sorts first
         second = client.get(first["next"]).json()
@@ -102,7 +101,7 @@ class TestCursorPages:
         assert [row["id"] for row in second["results"]] == expected[6:11]
 
     def test_no_count_unless_asked_for(self, author, library):
-        client = client_for(author)
+        client = page_client(author)
         body = client.get("/api/steps/", {"cursor": "", "page_size": 4}).json()
         assert body["count"] is None and body["count_capped"] is False
         counted = client.get("/api/steps/", {"cursor": "", "page_size": 4, "count": "true"}).json()
@@ -111,7 +110,7 @@ class TestCursorPages:
         assert whole["count"] == len(whole["results"]) and whole["next"] is None
 
     def test_page_numbers_keep_working_and_count_only_when_there_is_more(self, author, library):
-        client = client_for(author)
+        client = page_client(author)
         expected = expected_ids(author, {})
         first = client.get("/api/steps/", {"page_size": 4}).json()
         assert (first["count"], first["previous"]) == (len(expected), None)
@@ -137,7 +136,7 @@ class TestOutsiders:
             )
         )
         assert hidden
-        client = client_for(outsider)
+        client = page_client(outsider)
         seen = set()
         for params in (
             {"cursor": "", "page_size": 3},
@@ -157,12 +156,12 @@ class TestOutsiders:
     def test_a_cursor_forged_from_a_hidden_entry_shows_only_visible_ones(self, outsider, library):
         hidden = LibraryStep.objects.exclude(pk__in=LibraryStep.objects.visible_to(outsider)).first()
         cursor = forged([hidden.usage_count, str(hidden.pk)], ["-usage_count", "id"])
-        body = client_for(outsider).get("/api/steps/", {"cursor": cursor, "page_size": 100}).json()
+        body = page_client(outsider).get("/api/steps/", {"cursor": cursor, "page_size": 100}).json()
         visible = {str(pk) for pk in LibraryStep.objects.visible_to(outsider).values_list("pk", flat=True)}
         assert body["results"] and {row["id"] for row in body["results"]} <= visible
 
-    def test_anonymous_callers_get_no_page(self, client, library):
-        assert APIClient().get("/api/steps/", {"cursor": ""}).status_code == 401
+    def test_anonymous_callers_get_no_page(self, library):
+        assert client_for().get("/api/steps/", {"cursor": ""}).status_code == 401
 
 
 @pytest.mark.django_db
@@ -186,7 +185,7 @@ class TestOutsiders:
     ],
 )
 def test_a_hostile_cursor_is_a_400_naming_it(author, library, cursor):
-    response = client_for(author).get("/api/steps/", {"cursor": cursor})
+    response = page_client(author).get("/api/steps/", {"cursor": cursor})
     assert response.status_code == 400
     assert "cursor" in response.json()
 
@@ -198,13 +197,13 @@ def test_a_hostile_cursor_is_a_400_naming_it(author, library, cursor):
 )
 def test_a_cursor_value_the_database_would_refuse_is_a_400(author, library, ordering, value):
     cursor = forged([value, "00000000-0000-0000-0000-000000000000"], [ordering, "id"])
-    response = client_for(author).get("/api/steps/", {"ordering": ordering, "cursor": cursor})
+    response = page_client(author).get("/api/steps/", {"ordering": ordering, "cursor": cursor})
     assert response.status_code == 400
 
 
 @pytest.mark.django_db
 def test_page_and_cursor_together_are_a_400(author, library):
-    response = client_for(author).get("/api/steps/", {"cursor": "", "page": 2})
+    response = page_client(author).get("/api/steps/", {"cursor": "", "page": 2})
     assert response.status_code == 400 and "cursor" in response.json()
 
 
@@ -226,7 +225,7 @@ def test_the_list_runs_a_fixed_number_of_queries(
         LibraryStepFactory(
             created_by=teammate, team=True, title=f"Restart service {index % 60}", usage_count=index % 4
         )
-    client = client_for(author)
+    client = page_client(author)
     # Session and user, the page with one row more, and the capped count (only while a next page exists).
     with django_assert_max_num_queries(4):
         numbered = client.get("/api/steps/", {"page_size": page_size, **params}).json()
@@ -254,4 +253,4 @@ def test_the_list_benchmark_times_every_case_against_the_statement_that_reads_it
     assert all(row["rows"] >= 1 for row in figures.values())
     full = ["default", "page 20 (cursor)", "page 20 (page numbers)", "common word", "ordering title"]
     assert all(figures[name]["rows"] == 50 for name in full)
-    assert all(row["queries"] <= 4 and row["ratio"] > 0 for row in figures.values())
+    assert all(row["queries"] <= 4 for row in figures.values())

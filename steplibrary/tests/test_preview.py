@@ -2,7 +2,6 @@
 
 import pytest
 from django.core.cache import cache
-from rest_framework.test import APIClient
 
 from accounts.tests.clients import client_for
 from config.throttling import WriteRateThrottle
@@ -73,6 +72,4 @@ def test_an_invalid_structure_is_400_naming_the_path(api, author):
 @pytest.mark.django_db
 def test_another_teams_flow_cannot_be_previewed(author, outsider):
     tree = TreeFactory(author=author, published=True, tree_structure=procedural_structure(3))
-    client = APIClient()
-    client.force_authenticate(outsider)
-    assert client.post(f"/api/trees/{tree.pk}/preview/", {}, format="json").status_code == 404
+    assert client_for(outsider).post(f"/api/trees/{tree.pk}/preview/", {}, format="json").status_code == 404

@@ -5,8 +5,8 @@ import re
 
 import pytest
 from django.db import connection
-from rest_framework.test import APIClient
 
+from accounts.tests.clients import client_for
 from flows.tests.factories import TreeFactory
 from steplibrary.filtersets import LibraryStepFilterSet
 from steplibrary.models import LibraryStep
@@ -100,9 +100,7 @@ def library(author):
 @pytest.fixture
 def reader(outsider):
     """Searches as an engineer of another team would."""
-    client = APIClient()
-    client.force_authenticate(outsider)
-    return client
+    return client_for(outsider)
 
 
 def search(client, query, **params):
@@ -213,14 +211,11 @@ class TestRankedSearch:
     def test_close_matches_only_from_visible_entries(self, reader, author, library):
         LibraryStep.objects.filter(title="Check the certificate expiry").update(visibility="team")
         assert "Check the certificate expiry" not in titles(reader, "certficate")
-        owner = APIClient()
-        owner.force_authenticate(author)
-        assert titles(owner, "certficate")[0] == "Check the certificate expiry"
+        assert titles(client_for(author), "certficate")[0] == "Check the certificate expiry"
 
     @pytest.mark.parametrize("page_size", [5, 100])
     def test_ranked_search_query_budget(self, author, library, django_assert_max_num_queries, page_size):
-        client = APIClient()
-        client.force_login(author)
+        client = client_for(author, session=True)
         for query in ("web", "certficate"):
             with django_assert_max_num_queries(4):
                 response = client.get("/api/steps/", {"search": query, "page_size": page_size})
@@ -230,9 +225,7 @@ class TestRankedSearch:
         entry = LibraryStep.objects.get(title="Stop nginx")
         entry.content = {**entry.content, "commands": [{"label": "", "command": "apachectl graceful-stop"}]}
         LibraryStep.objects.filter(pk=entry.pk).update(content=entry.content)  # no save(), no signal
-        reader = APIClient()
-        reader.force_authenticate(author)
-        assert titles(reader, "apachectl") == ["Stop nginx"]
+        assert titles(client_for(author), "apachectl") == ["Stop nginx"]
 
     def test_the_gin_index_serves_the_search(self, author, library):
         queryset = LibraryStepFilterSet({"search": "nginx"}, queryset=LibraryStep.objects.all()).qs

@@ -23,7 +23,9 @@ def encode_json(value: Any) -> bytes | str:
         encoded = orjson.dumps(value, option=_PASSTHROUGH)
     except TypeError:  # orjson.JSONEncodeError is a TypeError
         return json.dumps(value)
-    if b"null" in encoded:  # maybe a NaN or an infinity, which the standard library keeps
+    # Maybe a NaN or an infinity (orjson writes null; the standard library keeps them). A
+    # plain search: a real null or a word such as "nullable" also takes the slow way, rarely.
+    if b"null" in encoded:
         return json.dumps(value)
     return encoded
 

@@ -9,7 +9,8 @@ from django.db import DatabaseError, connection
 
 from config.jsonfield import FastJSONField, encode_json
 from flows.models import Tree, TreeRevision
-from flows.tests.factories import TreeFactory, procedural_structure
+from flows.samples import procedural_structure
+from flows.tests.factories import TreeFactory
 
 
 def stored_text(tree: Tree) -> str:

@@ -9,7 +9,8 @@ from django.urls import reverse
 from accounts.tests.clients import client_for
 from config.fastjson import fingerprint
 from flows.models import Tree, TreeStatus
-from flows.tests.factories import TreeFactory, procedural_structure
+from flows.samples import procedural_structure
+from flows.tests.factories import TreeFactory
 from runs.services import session_start
 from steplibrary.models import LibraryStep
 from steplibrary.services import step_fork
